@@ -1,0 +1,247 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Emulator.Core.Bus;
+
+namespace Emulator.Core.Memory;
+
+/// <summary>
+/// The physical address space: RAM from 0, ROM regions, MMIO regions, and holes that read as
+/// all ones. A per-4-KiB-page kind map makes every access one array lookup. The A20 gate masks
+/// address bit 20 when disabled. Writes to pages that hold decoded code notify the decode cache.
+/// </summary>
+public sealed class PhysicalMemory
+{
+    public const int PageShift = 12;
+    public const uint PageSize = 1u << PageShift;
+    private const int PageCount = 1 << (32 - PageShift);
+
+    private enum PageKind : byte { Ram = 0, Rom = 1, Mmio = 2, Unmapped = 3 }
+
+    private readonly byte[] _ram;
+    private readonly PageKind[] _kind = new PageKind[PageCount];
+    private readonly ushort[] _region = new ushort[PageCount];
+    private readonly List<(uint Base, byte[] Data)> _roms = new();
+    private readonly List<(uint Base, uint Size, IMmioDevice Device)> _mmio = new();
+    private readonly byte[] _codePages = new byte[PageCount];
+
+    /// <summary>Called with a page frame number when a page holding cached decoded code is written.</summary>
+    public Action<uint>? CodePageWritten;
+
+    /// <summary>All ones, or all ones but bit 20 while the A20 gate is disabled.</summary>
+    public uint A20Mask { get; private set; } = 0xFFFFFFFF;
+
+    public PhysicalMemory(uint ramBytes)
+    {
+        if (ramBytes < 1024 * 1024) throw new ArgumentOutOfRangeException(nameof(ramBytes), "RAM must be at least 1 MiB");
+        if (ramBytes > 0xC000_0000u) throw new ArgumentOutOfRangeException(nameof(ramBytes), "RAM must end below 3 GiB");
+        ramBytes = (ramBytes + PageSize - 1) & ~(PageSize - 1);
+        _ram = new byte[ramBytes];
+        for (uint p = ramBytes >> PageShift; p < PageCount; p++) _kind[p] = PageKind.Unmapped;
+    }
+
+    /// <summary>The RAM array itself (index = physical address), for loaders, devices and fast paths.</summary>
+    public byte[] Ram => _ram;
+    public uint RamSize => (uint)_ram.Length;
+
+    public bool A20Enabled
+    {
+        get => A20Mask == 0xFFFFFFFF;
+        set => A20Mask = value ? 0xFFFFFFFF : ~(1u << 20);
+    }
+
+    /// <summary>Maps a read-only region. Writes to it are ignored. Size must be page aligned.</summary>
+    public void MapRom(uint baseAddress, byte[] data)
+    {
+        if ((baseAddress & (PageSize - 1)) != 0 || (data.Length & (PageSize - 1)) != 0)
+            throw new ArgumentException("ROM base and size must be 4 KiB aligned");
+        _roms.Add((baseAddress, data));
+        ushort idx = (ushort)(_roms.Count - 1);
+        for (uint off = 0; off < data.Length; off += PageSize)
+        {
+            uint p = (baseAddress + off) >> PageShift;
+            _kind[p] = PageKind.Rom;
+            _region[p] = idx;
+        }
+    }
+
+    /// <summary>Maps an MMIO device over [base, base+size). Size must be page aligned.</summary>
+    public void MapMmio(uint baseAddress, uint size, IMmioDevice device)
+    {
+        if ((baseAddress & (PageSize - 1)) != 0 || (size & (PageSize - 1)) != 0)
+            throw new ArgumentException("MMIO base and size must be 4 KiB aligned");
+        _mmio.Add((baseAddress, size, device));
+        ushort idx = (ushort)(_mmio.Count - 1);
+        for (ulong a = baseAddress; a < (ulong)baseAddress + size; a += PageSize)
+        {
+            uint p = (uint)(a >> PageShift);
+            _kind[p] = PageKind.Mmio;
+            _region[p] = idx;
+        }
+    }
+
+    /// <summary>True when [addr, addr+length) is entirely RAM.</summary>
+    public bool IsRam(uint addr, uint length)
+    {
+        if (length == 0) return addr <= _ram.Length;
+        ulong end = (ulong)addr + length;
+        if (end > (ulong)_ram.Length) return false;
+        for (ulong a = addr & ~(ulong)(PageSize - 1); a < end; a += PageSize)
+            if (_kind[a >> PageShift] != PageKind.Ram) return false;
+        return true;
+    }
+
+    // ---- Decode-cache support -------------------------------------------------------------
+
+    public void MarkCodePage(uint pfn) => _codePages[pfn] = 1;
+
+    public void ClearCodePage(uint pfn) => _codePages[pfn] = 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void NotifyWrite(uint addr)
+    {
+        uint p = addr >> PageShift;
+        if (_codePages[p] != 0)
+        {
+            _codePages[p] = 0;
+            CodePageWritten?.Invoke(p);
+        }
+    }
+
+    // ---- Accesses ---------------------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte Read8(uint addr)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length && _kind[addr >> PageShift] == PageKind.Ram) return _ram[addr];
+        return (byte)ReadSlow(addr, 1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort Read16(uint addr)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length - 1 && (addr & 0xFFF) != 0xFFF && _kind[addr >> PageShift] == PageKind.Ram)
+            return BinaryPrimitives.ReadUInt16LittleEndian(_ram.AsSpan((int)addr));
+        return (ushort)(Read8Slow(addr) | (Read8Slow(addr + 1) << 8));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Read32(uint addr)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length - 3 && (addr & 0xFFF) <= 0xFFC && _kind[addr >> PageShift] == PageKind.Ram)
+            return BinaryPrimitives.ReadUInt32LittleEndian(_ram.AsSpan((int)addr));
+        if ((addr & 3) == 0 && _kind[addr >> PageShift] == PageKind.Mmio) return ReadSlow(addr, 4);
+        return (uint)(Read8Slow(addr) | (Read8Slow(addr + 1) << 8) | (Read8Slow(addr + 2) << 16) | (Read8Slow(addr + 3) << 24));
+    }
+
+    public ulong Read64(uint addr) => Read32(addr) | ((ulong)Read32(addr + 4) << 32);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write8(uint addr, byte value)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length && _kind[addr >> PageShift] == PageKind.Ram)
+        {
+            NotifyWrite(addr);
+            _ram[addr] = value;
+            return;
+        }
+        WriteSlow(addr, 1, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write16(uint addr, ushort value)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length - 1 && (addr & 0xFFF) != 0xFFF && _kind[addr >> PageShift] == PageKind.Ram)
+        {
+            NotifyWrite(addr);
+            BinaryPrimitives.WriteUInt16LittleEndian(_ram.AsSpan((int)addr), value);
+            return;
+        }
+        Write8Slow(addr, (byte)value);
+        Write8Slow(addr + 1, (byte)(value >> 8));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write32(uint addr, uint value)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length - 3 && (addr & 0xFFF) <= 0xFFC && _kind[addr >> PageShift] == PageKind.Ram)
+        {
+            NotifyWrite(addr);
+            BinaryPrimitives.WriteUInt32LittleEndian(_ram.AsSpan((int)addr), value);
+            return;
+        }
+        if ((addr & 3) == 0 && _kind[addr >> PageShift] == PageKind.Mmio) { WriteSlow(addr, 4, value); return; }
+        Write8Slow(addr, (byte)value);
+        Write8Slow(addr + 1, (byte)(value >> 8));
+        Write8Slow(addr + 2, (byte)(value >> 16));
+        Write8Slow(addr + 3, (byte)(value >> 24));
+    }
+
+    public void Write64(uint addr, ulong value)
+    {
+        Write32(addr, (uint)value);
+        Write32(addr + 4, (uint)(value >> 32));
+    }
+
+    /// <summary>Copies bytes into physical memory (loaders); ROM and holes are skipped.</summary>
+    public void WriteBytes(uint addr, ReadOnlySpan<byte> data)
+    {
+        for (int i = 0; i < data.Length; i++) Write8(addr + (uint)i, data[i]);
+    }
+
+    public void ReadBytes(uint addr, Span<byte> into)
+    {
+        for (int i = 0; i < into.Length; i++) into[i] = Read8(addr + (uint)i);
+    }
+
+    private byte Read8Slow(uint addr) => (byte)ReadSlow(addr & A20Mask, 1);
+
+    private void Write8Slow(uint addr, byte value) => WriteSlow(addr & A20Mask, 1, value);
+
+    private uint ReadSlow(uint addr, int size)
+    {
+        uint p = addr >> PageShift;
+        switch (_kind[p])
+        {
+            case PageKind.Ram:
+                return _ram[addr];
+            case PageKind.Rom:
+                {
+                    var (b, data) = _roms[_region[p]];
+                    return data[addr - b];
+                }
+            case PageKind.Mmio:
+                {
+                    var (b, _, dev) = _mmio[_region[p]];
+                    return dev.ReadMmio(addr - b, size);
+                }
+            default:
+                return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+        }
+    }
+
+    private void WriteSlow(uint addr, int size, uint value)
+    {
+        uint p = addr >> PageShift;
+        switch (_kind[p])
+        {
+            case PageKind.Ram:
+                NotifyWrite(addr);
+                _ram[addr] = (byte)value;
+                break;
+            case PageKind.Mmio:
+                {
+                    var (b, _, dev) = _mmio[_region[p]];
+                    dev.WriteMmio(addr - b, size, value);
+                    break;
+                }
+            default:
+                break; // ROM and holes ignore writes
+        }
+    }
+}
