@@ -81,8 +81,8 @@ public sealed unsafe partial class Cpu
         Mmu = new Mmu(this);
         _decodeCache = new DecodeCache(memory);
         _reader = new GuestCodeReader(this);
-        _decoder16 = Decoder.Create(16, _reader, 0, DecoderOptions.NoInvalidCheck);
-        _decoder32 = Decoder.Create(32, _reader, 0, DecoderOptions.NoInvalidCheck);
+        _decoder16 = Decoder.Create(16, _reader, 0, DecoderOptions.None);
+        _decoder32 = Decoder.Create(32, _reader, 0, DecoderOptions.None);
         Reset();
     }
 
