@@ -104,6 +104,7 @@ public sealed unsafe partial class Cpu
     /// <summary>XCHG; with a memory operand it is implicitly locked (a no-op for this single CPU).</summary>
     private static void Xchg(Cpu c, ref Instruction i)
     {
+        if (c.LockWithoutMemory(ref i)) return;
         uint a = c.ReadOperand(ref i, 0);
         if (c.Faulted) return;
         uint b = c.ReadReg(i.Op1Register);
