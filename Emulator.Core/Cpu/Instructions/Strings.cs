@@ -68,9 +68,12 @@ public sealed unsafe partial class Cpu
         s.Delta = (c._eflags & FlagDF) != 0 ? (uint)-s.Size : (uint)s.Size;
         s.SrcSeg = MemorySeg(ref i);
 
+        bool repeat = i.HasRepPrefix || i.HasRepnePrefix;
+        uint mask = s.AddrMask;
+        // A REP with a zero count does nothing at all, not even the I/O permission check (as Bochs models it).
+        if (repeat && (c.Regs[ECX] & mask) == 0) return;
         if (T.UsesPort && !c.CheckIoPermission((ushort)c.Regs[EDX], s.Size)) return;
 
-        bool repeat = i.HasRepPrefix || i.HasRepnePrefix;
         if (!repeat)
         {
             T.Iteration(c, ref s);
@@ -78,7 +81,6 @@ public sealed unsafe partial class Cpu
         }
         // For CMPS/SCAS, F3 is REPE (stop when ZF = 0) and F2 is REPNE (stop when ZF = 1).
         bool stopWhenZf = i.HasRepnePrefix;
-        uint mask = s.AddrMask;
         for (int n = 0; ; n++)
         {
             uint count = c.Regs[ECX] & mask;
