@@ -103,7 +103,7 @@ public sealed unsafe partial class Cpu
             case 0x05:
             case 0x01:
             case 0x09:
-                LogUnsupportedOnce($"far {(call ? "CALL" : "JMP")} to a task gate or TSS (selector {selector:X4}): hardware task switches are not implemented");
+                LogUnsupportedOnce(call ? "far CALL to a task gate or TSS selector (hardware task switches are not implemented)" : "far JMP to a task gate or TSS selector (hardware task switches are not implemented)", selector);
                 RaiseGP(selError);
                 return;
             default:

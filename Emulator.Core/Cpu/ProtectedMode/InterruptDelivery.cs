@@ -116,7 +116,7 @@ public sealed partial class Cpu
         if ((access & 0x80) == 0) { RaiseFault(Vector.NP, idtError | ext); return; }
         if (type == 0x05)
         {
-            LogUnsupportedOnce($"task gate for vector {vector} (hardware task switches are not implemented)");
+            LogUnsupportedOnce("task gate in the IDT for this vector (hardware task switches are not implemented)", vector);
             RaiseGP(idtError | ext);
             return;
         }

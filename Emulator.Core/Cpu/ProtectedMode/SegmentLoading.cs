@@ -3,9 +3,6 @@ namespace Emulator.Core.Cpu;
 /// <summary>Loading segment registers (SDM Vol. 3 §3.4.3, §5.4-5.6): real mode and protected mode.</summary>
 public sealed partial class Cpu
 {
-    // Descriptor access-byte fields as they appear in the high dword of a descriptor (bits 8-15).
-    internal const int DescTypeShift = 40;
-
     /// <summary>True when running virtual-8086 code (protected mode with EFLAGS.VM): segments load as in real mode.</summary>
     public bool V86Mode => (Cr0 & Cr0PE) != 0 && (_eflags & FlagVM) != 0;
 
@@ -250,11 +247,14 @@ public sealed partial class Cpu
 
     private readonly HashSet<uint> _loggedUnsupported = new();
 
-    /// <summary>One warning per guest EIP for a mechanism the emulator does not implement (task switches, VM86).</summary>
-    internal void LogUnsupportedOnce(string what)
+    /// <summary>
+    /// One warning per guest EIP for a mechanism the emulator does not implement (task switches, VM86).
+    /// <paramref name="what"/> is a constant; <paramref name="detail"/> is a selector or vector.
+    /// </summary>
+    internal void LogUnsupportedOnce(string what, uint detail = 0)
     {
         uint linear = Segs[CS].Base + StartEip;
         if (_loggedUnsupported.Count < 1024 && _loggedUnsupported.Add(linear))
-            _log.Warning("Unsupported: {What} at {Cs:X4}:{Eip:X8}; raising #GP", what, Segs[CS].Selector, StartEip);
+            _log.Warning("Unsupported: {What} ({Detail:X}) at {Cs:X4}:{Eip:X8}; raising #GP", what, detail, Segs[CS].Selector, StartEip);
     }
 }
