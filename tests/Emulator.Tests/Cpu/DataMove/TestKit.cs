@@ -87,6 +87,10 @@ internal static class TestKit
         foreach (int s in new[] { Cpu.SS, Cpu.DS, Cpu.ES, Cpu.FS, Cpu.GS })
             c.Segs[s].LoadDescriptor(0x23, CpuHarness.FlatDescriptor(false, 3));
         c.Cpl = 3;
+        // A minimal 32-bit TSS whose I/O map base lies past its limit: every port is denied at CPL > IOPL.
+        c.Tr.Base = 0x3000;
+        c.Tr.Limit = 0x67;
+        h.Memory.Write16(0x3000 + 0x66, 0x68);
     }
 }
 
