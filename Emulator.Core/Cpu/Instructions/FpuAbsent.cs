@@ -19,13 +19,15 @@ public sealed unsafe partial class Cpu
             if (IsX87Escape(code)) Bind(code, &FpuAbsentEscape);
     }
 
-    /// <summary>True for a legacy one-byte-map opcode D8-DF (the x87 escapes), with or without a folded WAIT.</summary>
+    /// <summary>True for a legacy one-byte-map opcode D8-DF (the x87 escapes), with or without a folded WAIT (9B).</summary>
     internal static bool IsX87Escape(Code code)
     {
         if (code == Code.INVALID) return false;
         OpCodeInfo info = code.ToOpCode();
-        return info.Encoding == EncodingKind.Legacy && info.Table == OpCodeTableKind.Normal
-            && info.OpCodeLength == 1 && info.OpCode >= 0xD8 && info.OpCode <= 0xDF;
+        if (info.Encoding != EncodingKind.Legacy || info.Table != OpCodeTableKind.Normal) return false;
+        // Register forms carry their ModRM byte in OpCode (e.g. FNINIT = DB E3, length 2).
+        uint first = info.OpCodeLength == 2 ? info.OpCode >> 8 : info.OpCode;
+        return info.OpCodeLength <= 2 && first >= 0xD8 && first <= 0xDF;
     }
 
     private static void FpuAbsentEscape(Cpu c, ref Instruction i)
