@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Emulator.Core.Cpu;
 
@@ -19,9 +20,15 @@ public sealed partial class Mmu
 {
     private readonly Cpu _cpu;
     private readonly Tlb _tlb = new();
+    /// <summary>The TLB's entry array, held here so a hit costs no extra indirection.</summary>
+    private readonly TlbEntry[] _entries;
     private readonly ulong[] _pdpte = new ulong[4];
 
-    public Mmu(Cpu cpu) => _cpu = cpu;
+    public Mmu(Cpu cpu)
+    {
+        _cpu = cpu;
+        _entries = _tlb.Entries;
+    }
 
     /// <summary>
     /// Translates <paramref name="linear"/> for an access at supervisor (<paramref name="user"/> false)
@@ -32,7 +39,7 @@ public sealed partial class Mmu
     public bool Translate(uint linear, AccessKind kind, bool user, out uint physical)
     {
         if ((_cpu.Cr0 & Cpu.Cr0PG) == 0) { physical = linear & _cpu.Memory.A20Mask; return true; }
-        ref TlbEntry e = ref _tlb.EntryFor(linear);
+        ref TlbEntry e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), (int)((linear >> 12) & Tlb.IndexMask));
         if (e.Tag == ((linear & ~0xFFFu) | TlbEntry.Valid) && (e.Allow & Tlb.AllowBit(kind, user)) != 0)
         {
             physical = (e.Frame | (linear & 0xFFFu)) & _cpu.Memory.A20Mask;

@@ -104,4 +104,31 @@ public class TlbAndCacheInstructionTests
         Assert.Equal(0x00400040u, f.C.Cr2);
         Assert.Equal(0u, f.Read32(Pt1) & (A | D));
     }
+
+    [Fact]
+    public void FetchFromAnExecuteDisabledPageReportsInstructionFetch()
+    {
+        var f = new PagingFixture();
+        f.Entry64(Pdpt, 0, PaePd0 | P);
+        f.Entry64(PaePd0, 0, 0x00000000 | PS | P | RW | XD); // low 2 MiB: data only
+        f.EnablePae(nxe: true);
+        f.C.Eip = CpuHarness.CodeBase;
+        ExecExpectFault(f.H, Vector.PF, EcP | EcId);
+        Assert.Equal(CpuHarness.CodeBase, f.C.Cr2);
+    }
+
+    [Fact]
+    public void TurningPagingOffAndOnFlushesTheTlb()
+    {
+        var f = Paged();
+        Assert.Equal(0x00900010u, f.Ok(0x00400010));
+        f.Pte32(Pt1, 0, 0x00A00000 | P | RW);
+        uint on = f.C.Cr0, off = f.C.Cr0 & ~0x80000000u;
+        f.C.Regs[Cpu.EAX] = off;
+        f.C.Regs[Cpu.ECX] = on;
+        f.H.Load(a => { a.mov(cr0, eax); a.mov(cr0, ecx); a.hlt(); });
+        f.H.Run();
+        Assert.True(f.C.PagingEnabled);
+        Assert.Equal(0x00A00010u, f.Ok(0x00400010));
+    }
 }
