@@ -113,7 +113,8 @@ public sealed unsafe partial class Cpu
         SetEflags(0x2);
         Faulted = false;
         InterruptShadow = false;
-        Mmu.FlushAll();
+        TscOffset = 0;
+        Mmu.Reset();
         _decodeCache.Clear();
     }
 
@@ -186,19 +187,9 @@ public sealed unsafe partial class Cpu
 
         if (Halted)
         {
-            if ((_eflags & FlagIF) == 0 || InterruptController == null)
-            {
-                // Nothing but NMI or reset can wake the CPU: no progress is possible.
-                if (!Clock.HasPendingEvents)
-                {
-                    StopReason = CpuStopReason.HaltForever;
-                    return;
-                }
-            }
-            if (!Clock.SkipToNextEvent(tickLimit))
-            {
+            // With IF=0 only NMI or reset could wake the CPU (neither is modelled): no progress is possible.
+            if ((_eflags & FlagIF) == 0 || InterruptController == null || !Clock.SkipToNextEvent(tickLimit))
                 StopReason = CpuStopReason.HaltForever;
-            }
             return;
         }
 

@@ -93,6 +93,13 @@ public sealed partial class Mmu
     /// <summary>Drops every TLB entry (including global ones).</summary>
     public void FlushAll() => _tlb.FlushAll();
 
+    /// <summary>The reset state: empty TLB and no PDPTEs loaded.</summary>
+    public void Reset()
+    {
+        _tlb.FlushAll();
+        Array.Clear(_pdpte);
+    }
+
     /// <summary>Drops non-global TLB entries (a CR3 load).</summary>
     public void FlushNonGlobal() => _tlb.FlushNonGlobal();
 
