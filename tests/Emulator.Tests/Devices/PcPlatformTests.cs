@@ -67,6 +67,20 @@ public class PcPlatformTests
     }
 
     [Fact]
+    public void AnUnprogrammedPlatformSchedulesNoEvents()
+    {
+        // Devices schedule clock events only when the guest enables a timer or receive
+        // interrupt, so a CPU halted with IF=0 is still recognised as halted forever.
+        var (machine, _, _, _) = Create();
+        machine.Ports.Write(0x3FC, 1, 0x08); // OUT2 alone arms no poll
+        Assert.False(machine.Clock.HasPendingEvents);
+        machine.Ports.Write(0x3F9, 1, 0x01); // receive interrupts enabled: host input is polled
+        Assert.True(machine.Clock.HasPendingEvents);
+        machine.Ports.Write(0x3F9, 1, 0x00);
+        Assert.False(machine.Clock.HasPendingEvents);
+    }
+
+    [Fact]
     public void SerialAndDebugConsoleWriteToTheirStreams()
     {
         var (machine, _, serial, debugCon) = Create();

@@ -141,6 +141,16 @@ public class Pit8254Tests
     }
 
     [Fact]
+    public void Mode4StrobesIrq0OnceWhenTheCountExpires()
+    {
+        var (pit, clock, irq) = Create();
+        Program(pit, 0, 4, 500);
+        int before = irq.RisingEdgeCount(0);
+        clock.AdvanceTo(VirtualTickOfPit(5000));
+        Assert.Equal(new List<ulong> { VirtualTickOfPit(500) }, irq.RisingEdgeTimes(0).Skip(before).ToList());
+    }
+
+    [Fact]
     public void CounterLatchFreezesTheReadValue()
     {
         var (pit, clock, _) = Create();
