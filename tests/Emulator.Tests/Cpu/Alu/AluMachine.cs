@@ -16,6 +16,7 @@ internal sealed class AluMachine
     private readonly uint _entry;
     private readonly uint _espStart;
     private readonly uint _end;
+    private readonly Emulator.Core.Cpu.SegmentCache _cs;
 
     private AluMachine(CpuHarness h, Action<Assembler> code)
     {
@@ -24,6 +25,7 @@ internal sealed class AluMachine
         _entry = h.Cpu.Eip;
         _end = _entry + (uint)bytes.Length;
         _espStart = h.Cpu.Regs[Cpu.ESP];
+        _cs = h.Cpu.Segs[Cpu.CS];
     }
 
     /// <summary>Flat 32-bit protected mode (ring 0, 1 MiB of RAM).</summary>
@@ -54,6 +56,7 @@ internal sealed class AluMachine
         c.Regs[Cpu.ESI] = esi; c.Regs[Cpu.EDI] = edi; c.Regs[Cpu.EBP] = 0;
         c.Regs[Cpu.ESP] = _espStart;
         c.SetEflags(2 | flags);
+        c.Segs[Cpu.CS] = _cs; // an exception handler of a previous run may have left CS elsewhere
         c.Eip = _entry;
         c.Halted = false;
         H.Run(maxSteps);
