@@ -111,13 +111,12 @@ public class ShiftTests
             (false, 16, true) => Code.Shrd_rm16_r16_CL, (false, 16, false) => Code.Shrd_rm16_r16_imm8,
             (false, _, true) => Code.Shrd_rm32_r32_CL, _ => Code.Shrd_rm32_r32_imm8,
         };
+        AluMachine Make(Action<Assembler> asm) => real ? AluMachine.Real16(asm) : AluMachine.Flat32(asm);
+        var byClMachine = !byCl ? null : Make(a => a.AddInstruction(Instruction.Create(code, ArithmeticTests.Acc(bits), ArithmeticTests.Bx(bits), Register.CL)));
         foreach (int count in Counts)
         {
             if ((count & 0x1F) > bits) continue; // undefined in the SDM: pinned separately below
-            Action<Assembler> asm = byCl
-                ? a => a.AddInstruction(Instruction.Create(code, ArithmeticTests.Acc(bits), ArithmeticTests.Bx(bits), Register.CL))
-                : a => a.AddInstruction(Instruction.Create(code, ArithmeticTests.Acc(bits), ArithmeticTests.Bx(bits), count));
-            var m = real ? AluMachine.Real16(asm) : AluMachine.Flat32(asm);
+            var m = byClMachine ?? Make(a => a.AddInstruction(Instruction.Create(code, ArithmeticTests.Acc(bits), ArithmeticTests.Bx(bits), count)));
             foreach (uint x in Ref.Edges(bits))
                 foreach (uint y in new[] { 0u, Ref.Mask(bits), 0x8765_4321u & Ref.Mask(bits), 1u })
                     foreach (uint flagsIn in new[] { 0u, Ref.Arith })
