@@ -8,11 +8,12 @@ namespace Emulator.Core.Cpu;
 /// "SHLD", "SHRD"). The count (1, CL or imm8) is masked to 5 bits; a masked count of 0 changes
 /// nothing, flags included (a memory operand is still read, so it can fault).
 ///
-/// Choices for flags the SDM leaves undefined (they follow what Intel P6-and-later parts do, as
-/// modelled by Bochs):
-/// - OF for counts other than 1 uses the count-1 formula on the final result: SHL/SAL, ROL, RCL,
-///   SHLD: OF = MSB(result) XOR CF; SHR: OF = MSB(result) XOR bit(width-2) of the result, which is
-///   MSB(original) for count 1 and 0 otherwise; SAR: OF = 0; ROR, RCR, SHRD: OF = the XOR of the
+/// Choices for flags the SDM leaves undefined:
+/// - SHL/SAL and SHR with a count above 1: OF is computed from the original operand as for a count
+///   of 1 (SHL: MSB XOR next bit of the original; SHR: MSB of the original), which is what observed
+///   Intel parts report (e.g. SHL AL=C0h by 2 gives CF = 1, OF = 0). SAR: OF = 0.
+/// - Rotates and SHLD/SHRD with a count above 1 use the count-1 formula on the final result (the
+///   Bochs model): ROL, RCL, SHLD: OF = MSB(result) XOR CF; ROR, RCR, SHRD: OF = the XOR of the
 ///   two most significant bits of the result.
 /// - AF is 0 after a shift with a non-zero count (rotates do not touch AF).
 /// - 8/16-bit SHL/SHR with a count larger than the width: the value is shifted as a wide integer,
@@ -68,7 +69,7 @@ public sealed unsafe partial class Cpu
         bool cf = ((wide >> (size * 8)) & 1) != 0;
         c.WriteRmw(ref i, size, ea, r);
         if (c.Faulted) return;
-        c.SetFlagsResult(size, r, cf, cf ^ Msb(r, size));
+        c.SetFlagsResult(size, r, cf, Msb(dst, size) ^ SecondMsb(dst, size));
     }
 
     private static void Shr(Cpu c, ref Instruction i)
@@ -83,7 +84,7 @@ public sealed unsafe partial class Cpu
         bool cf = ((dst >> (count - 1)) & 1) != 0;
         c.WriteRmw(ref i, size, ea, r);
         if (c.Faulted) return;
-        c.SetFlagsResult(size, r, cf, count == 1 && Msb(dst, size));
+        c.SetFlagsResult(size, r, cf, Msb(dst, size));
     }
 
     private static void Sar(Cpu c, ref Instruction i)
