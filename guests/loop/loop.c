@@ -1,10 +1,11 @@
 /*
  * A fixed-length ALU/branch/memory workload for measuring emulation speed (emu run --stats).
- * "n=N" on the command line sets the iteration count (default 2000000, about 50 million
- * instructions: about 25 per iteration with gcc 12 -O2). It prints a checksum that depends on every iteration, then exits with status 0.
+ * "n=N" on the command line sets the iteration count (default 2000000: about 50 million
+ * instructions, as gcc 12 -O2 makes about 25 per iteration). It prints a checksum that depends on
+ * every iteration, then exits with status 0.
  *
  * Each iteration: one xorshift32 step (Marsaglia 2003), a read-modify-write of a 256-entry table,
- * a dependent load, and a data-dependent branch. The tests recompute the checksum in C#.
+ * a dependent load, and a data-dependent select. The tests recompute the checksum in C#.
  */
 #include "cmdline.h"
 #include "console.h"
