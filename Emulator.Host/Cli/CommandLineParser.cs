@@ -109,11 +109,11 @@ public static class CommandLineParser
             if (last == 'M') digits = t[..^1];
             else if (last == 'G') { digits = t[..^1]; multiplier = 1024; }
         }
-        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) ||
-            !ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n))
+        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit))
             throw new UsageException($"bad memory size '{text}' for -m: expected a size in MiB such as 128, 128M or 1G", "run");
+        bool fits = ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) && n <= MaxMemoryMiB;
         ulong mib = n * multiplier;
-        if (n > MaxMemoryMiB || mib < MinMemoryMiB || mib > MaxMemoryMiB)
+        if (!fits || mib < MinMemoryMiB || mib > MaxMemoryMiB)
             throw new UsageException($"memory size '{text}' is out of range: -m takes {MinMemoryMiB} MiB to {MaxMemoryMiB} MiB (3G)", "run");
         return (uint)mib;
     }
