@@ -132,15 +132,46 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("cannot open an output file", r.Stderr);
     }
 
+    /// <summary>A multiboot ELF at 1 MiB whose entry runs <paramref name="code"/> (hand-assembled bytes).</summary>
+    private string TinyKernel(string name, params byte[] code)
+    {
+        var header = Elf32Builder.MultibootHeader(0x3);
+        var b = new Elf32Builder { Entry = 0x100000 + (uint)header.Length };
+        b.AddLoad(0x100000, header.Concat(code).ToArray(), memorySize: 0x1000);
+        return _files.Write(name, b.Build());
+    }
+
     [Fact]
     public void InstructionLimitIsStatus124()
     {
-        // Stops after 1 instruction whatever that instruction does, so it needs no particular CPU support.
-        var r = RunArgs("-kernel", GuestImages.Loop, "--max-instructions", "1");
+        string k = TinyKernel("nops.elf", Enumerable.Repeat((byte)0x90, 64).ToArray()); // NOP x 64
+        var r = RunArgs("-kernel", k, "--max-instructions", "10", "--stats");
         Assert.Equal(124, r.Status);
         Assert.Equal(ExitKind.InstructionLimit, r.Outcome.Exit?.Kind);
-        Assert.Equal(1ul, r.Outcome.Instructions);
-        Assert.Contains("instruction limit", r.Stderr);
+        Assert.Equal(10ul, r.Outcome.Instructions);
+        Assert.Contains("emu: instruction limit reached after 10 instructions", r.Stderr);
+        Assert.Contains("emu: 10 instructions in ", r.Stderr);
+    }
+
+    [Fact]
+    public void HaltWithInterruptsOffIsStatus4()
+    {
+        string k = TinyKernel("halt.elf", 0xFA, 0xF4); // CLI; HLT
+        var r = RunArgs("-kernel", k);
+        Assert.Equal(4, r.Status);
+        Assert.Equal(ExitKind.HaltedForever, r.Outcome.Exit?.Kind);
+        Assert.Contains("halted", r.Stderr);
+    }
+
+    [Fact]
+    public void CrashingGuestIsStatus4()
+    {
+        // UD2 raises #UD; the loader leaves the IDT empty (limit 0), so delivery faults into a triple fault.
+        string k = TinyKernel("crash.elf", 0x0F, 0x0B);
+        var r = RunArgs("-kernel", k, "-no-reboot");
+        Assert.Equal(4, r.Status);
+        Assert.Equal(ExitKind.GuestCrash, r.Outcome.Exit?.Kind);
+        Assert.Contains("triple fault", r.Stderr);
     }
 
     // ---- End to end (need the merged CPU) ------------------------------------------------------
