@@ -2,22 +2,11 @@
 // It exists only so that the `emu` host compiles and runs guests in the boot branch: COM1 with
 // output and a receive queue, the debug console (0xE9) and isa-debug-exit (0xF4). Every type it
 // needs is nested inside PcPlatform so that taking the devices branch's file removes all of it.
+// PcPlatformOptions.cs is a byte-for-byte copy of the devices branch's file (merges cleanly).
 using Emulator.Core.Bus;
 using Emulator.Core.Machine;
 
 namespace Emulator.Devices;
-
-/// <summary>What the PC platform connects to the outside world.</summary>
-public sealed class PcPlatformOptions
-{
-    /// <summary>Where COM1's transmitted bytes go (null: discarded).</summary>
-    public Stream? SerialOut { get; set; }
-    /// <summary>Where bytes written to the debug console port 0xE9 go (null: discarded).</summary>
-    public Stream? DebugConOut { get; set; }
-    /// <summary>The RTC's time at power-on (null: a fixed default, for determinism).</summary>
-    public DateTime? RtcBase { get; set; }
-    public Serilog.ILogger? Logger { get; set; }
-}
 
 /// <summary>TEMPORARY stand-in for the PC devices (see the note at the top of this file).</summary>
 public sealed class PcPlatform
@@ -28,9 +17,9 @@ public sealed class PcPlatform
 
     public static PcPlatform Attach(Machine machine, PcPlatformOptions options)
     {
-        var com1 = new StandInUart(options.SerialOut);
+        var com1 = new StandInUart(options.SerialOutput);
         machine.Ports.Register(0x3F8, 8, com1);
-        machine.Ports.Register(0xE9, 1, new StandInDebugCon(options.DebugConOut));
+        machine.Ports.Register(0xE9, 1, new StandInDebugCon(options.DebugConsoleOutput));
         machine.Ports.Register(0xF4, 1, new StandInDebugExit(machine));
         return new PcPlatform(com1);
     }

@@ -88,8 +88,8 @@ public static class RunCommand
         var machine = new Machine(options.MemoryMiB * 1024u * 1024u, log) { NoReboot = options.NoReboot };
         var platform = PcPlatform.Attach(machine, new PcPlatformOptions
         {
-            SerialOut = serialOut,
-            DebugConOut = debugConOut,
+            SerialOutput = serialOut,
+            DebugConsoleOutput = debugConOut,
             Logger = log,
         });
 
