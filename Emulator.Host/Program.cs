@@ -1,6 +1,9 @@
+using Emulator.Host.Cli;
+using Emulator.Host.Commands;
+
 namespace Emulator.Host;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) => EmuCli.Run(args, HostConsole.ForProcess());
 }

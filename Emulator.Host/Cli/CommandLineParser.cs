@@ -1,0 +1,152 @@
+using System.Globalization;
+using Serilog.Events;
+
+namespace Emulator.Host.Cli;
+
+/// <summary>
+/// Parses `emu` command lines. Options follow QEMU's spelling with one dash (-kernel FILE); two
+/// dashes work too (--kernel FILE), and so does NAME=VALUE in the option word (--kernel=FILE).
+/// Mistakes throw <see cref="UsageException"/> with a message fit for one line of stderr.
+/// </summary>
+public static class CommandLineParser
+{
+    public const uint MinMemoryMiB = 2;
+    /// <summary>RAM must end below 3 GiB: the top of the address space is for devices and firmware.</summary>
+    public const uint MaxMemoryMiB = 3072;
+
+    public static CliRequest Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0)
+            throw new UsageException("no command given (the command that boots a machine is `emu run`)");
+        string first = args[0];
+        switch (first)
+        {
+            case "-h" or "-help" or "--help" or "help":
+                if (args.Count > 1 && args[1] == "run") return new HelpRequest("run");
+                if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the only command is run");
+                return new HelpRequest(null);
+            case "-version" or "--version":
+                return new VersionRequest();
+            case "run":
+                return ParseRun(args.Skip(1).ToArray());
+        }
+        if (first.StartsWith('-'))
+            throw new UsageException($"unknown option '{first}' (options come after the command: emu run {first} ...)");
+        throw new UsageException($"unknown command '{first}' (the command that boots a machine is `emu run`)");
+    }
+
+    private static CliRequest ParseRun(string[] args)
+    {
+        var o = new RunOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string word = args[i];
+            if (!word.StartsWith('-') || word == "-" || word == "--")
+                throw new UsageException($"unexpected argument '{word}' (every option starts with a dash)", "run");
+
+            string name = word.StartsWith("--") ? word[2..] : word[1..];
+            string? inlineValue = null;
+            int eq = name.IndexOf('=');
+            if (eq >= 0)
+            {
+                inlineValue = name[(eq + 1)..];
+                name = name[..eq];
+            }
+
+            string Value(string what)
+            {
+                if (inlineValue != null) return inlineValue;
+                if (i + 1 >= args.Length)
+                    throw new UsageException($"option {word} needs a value ({what})", "run");
+                return args[++i];
+            }
+            void NoValue()
+            {
+                if (inlineValue != null) throw new UsageException($"option -{name} takes no value", "run");
+            }
+
+            switch (name)
+            {
+                case "h" or "help":
+                    NoValue();
+                    return new HelpRequest("run");
+                case "kernel": o.Kernel = NonEmpty(Value("a multiboot kernel file"), word); break;
+                case "initrd": o.Initrd = NonEmpty(Value("module files, FILE[ ARGS][,FILE...]"), word); break;
+                case "append": o.Append = Value("the kernel's command line"); break;
+                case "bios": o.Bios = NonEmpty(Value("a firmware image file"), word); break;
+                case "m": o.MemoryMiB = ParseMemory(Value("a size in MiB: 128, 128M or 1G")); break;
+                case "machine" or "M": o.MachineType = ParseMachine(Value("a machine type: pc or xen")); break;
+                case "serial": o.Serial = ParseTarget(Value("stdio, none or file:PATH"), word); break;
+                case "debugcon": o.DebugCon = ParseTarget(Value("stdio, none or file:PATH"), word); break;
+                case "no-reboot": NoValue(); o.NoReboot = true; break;
+                case "max-instructions": o.MaxInstructions = ParseCount(Value("a number of instructions"), word); break;
+                case "stats": NoValue(); o.Stats = true; break;
+                case "log-level": o.LogLevel = ParseLogLevel(Value("verbose, debug, information, warning or error")); break;
+                case "log-file": o.LogFile = NonEmpty(Value("a file name"), word); break;
+                default:
+                    throw new UsageException($"unknown option '{word}'", "run");
+            }
+        }
+        if (o.Initrd != null && o.Kernel == null)
+            throw new UsageException("-initrd needs -kernel (modules are loaded with a multiboot kernel)", "run");
+        if (o.Append != null && o.Kernel == null)
+            throw new UsageException("-append needs -kernel (it is the kernel's command line)", "run");
+        return new RunRequest(o);
+    }
+
+    private static string NonEmpty(string value, string option) =>
+        value.Length == 0 ? throw new UsageException($"option {option} needs a non-empty value", "run") : value;
+
+    /// <summary>A RAM size: a number of MiB, or a number with a suffix M (MiB) or G (GiB), as QEMU's -m.</summary>
+    public static uint ParseMemory(string text)
+    {
+        string t = text.Trim();
+        ulong multiplier = 1;
+        string digits = t;
+        if (t.Length > 0)
+        {
+            char last = char.ToUpperInvariant(t[^1]);
+            if (last == 'M') digits = t[..^1];
+            else if (last == 'G') { digits = t[..^1]; multiplier = 1024; }
+        }
+        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit))
+            throw new UsageException($"bad memory size '{text}' for -m: expected a size in MiB such as 128, 128M or 1G", "run");
+        bool fits = ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) && n <= MaxMemoryMiB;
+        ulong mib = n * multiplier;
+        if (!fits || mib < MinMemoryMiB || mib > MaxMemoryMiB)
+            throw new UsageException($"memory size '{text}' is out of range: -m takes {MinMemoryMiB} MiB to {MaxMemoryMiB} MiB (3G)", "run");
+        return (uint)mib;
+    }
+
+    private static ulong ParseCount(string text, string option)
+    {
+        if (text.Length == 0 || !text.All(char.IsAsciiDigit) ||
+            !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) || n == 0)
+            throw new UsageException($"bad value '{text}' for {option}: expected a positive whole number", "run");
+        return n;
+    }
+
+    private static string ParseMachine(string text) => text switch
+    {
+        "pc" or "xen" => text,
+        _ => throw new UsageException($"unknown machine type '{text}' (known: pc, xen)", "run"),
+    };
+
+    public static OutputTarget ParseTarget(string text, string option)
+    {
+        if (text == "stdio") return OutputTarget.Stdio;
+        if (text == "none" || text == "null") return OutputTarget.None;
+        if (text.StartsWith("file:", StringComparison.Ordinal) && text.Length > 5) return OutputTarget.FromFile(text[5..]);
+        throw new UsageException($"bad value '{text}' for {option}: expected stdio, none or file:PATH", "run");
+    }
+
+    public static LogEventLevel ParseLogLevel(string text) => text.ToLowerInvariant() switch
+    {
+        "verbose" => LogEventLevel.Verbose,
+        "debug" => LogEventLevel.Debug,
+        "information" or "info" => LogEventLevel.Information,
+        "warning" or "warn" => LogEventLevel.Warning,
+        "error" => LogEventLevel.Error,
+        _ => throw new UsageException($"bad log level '{text}': expected verbose, debug, information, warning or error", "run"),
+    };
+}

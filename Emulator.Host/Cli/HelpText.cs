@@ -1,0 +1,91 @@
+using System.Reflection;
+
+namespace Emulator.Host.Cli;
+
+/// <summary>The text of `emu --help`, `emu run --help` and `emu --version`.</summary>
+public static class HelpText
+{
+    public static string Version
+    {
+        get
+        {
+            var asm = typeof(HelpText).Assembly;
+            string v = asm.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                       ?? asm.GetName().Version?.ToString() ?? "0.0.0";
+            int plus = v.IndexOf('+'); // drop the source-revision suffix the SDK appends
+            return plus >= 0 ? v[..plus] : v;
+        }
+    }
+
+    public static string VersionLine => $"emu {Version} (x86 full-system emulator)";
+
+    public const string ExitStatuses = """
+        Exit status:
+          0              the guest powered off (or help/version was shown)
+          (v << 1) | 1   the guest wrote v to isa-debug-exit (port 0xF4); e.g. 11 for v = 5
+          2              bad command line, bad or missing image, or not implemented yet
+          4              the guest crashed (triple fault) or halted with nothing to wake it
+          70             an internal error of the emulator (a bug; please report it)
+          124            the --max-instructions limit was reached
+          130            interrupted with Ctrl-C
+        """;
+
+    public static string Main => $"""
+        {VersionLine}
+
+        Usage:
+          emu run [options]        boot a machine (see `emu run --help`)
+          emu --help               show this help
+          emu run --help           show the options of `emu run`
+          emu --version            show the version
+
+        With no image, `emu run` boots the built-in demo guest (guests/build/hello.elf).
+
+        {ExitStatuses}
+        """;
+
+    public static string Run => $"""
+        Usage: emu run [options]
+
+        Boots an emulated PC. Options take one dash as in QEMU (-kernel FILE); two dashes and
+        --name=value work too. Without -kernel or -bios the demo guest guests/build/hello.elf is
+        booted (found above the emu executable, or in the directory named by EMU_GUESTS).
+
+        Images:
+          -kernel FILE          boot a multiboot (v1) kernel: an ELF32 i386 executable, or any image
+                                whose multiboot header has address fields. Its command line is FILE
+                                followed by the -append text, as QEMU and GRUB pass it.
+          -initrd "FILE[ ARGS][,FILE...]"
+                                multiboot modules, loaded page-aligned after the kernel; each module's
+                                string is its whole text (file name and arguments); ",," is a comma
+          -append STRING        the kernel's arguments (after the file name on its command line)
+          -bios FILE            a firmware image (a multiple of 4 KiB, at most 16 MiB), mapped to end
+                                at 4 GiB and, for its last 128 KiB, at 1 MiB; the CPU starts at the
+                                reset vector F000:FFF0 unless -kernel is also given
+
+        Machine:
+          -m SIZE               RAM size: MiB (128), or with a suffix M or G (128M, 1G);
+                                default {RunOptions.DefaultMemoryMiB}, from {CommandLineParser.MinMemoryMiB} MiB to 3G
+          -machine TYPE         pc (the default: bare hardware); xen is not implemented yet
+          -no-reboot            end the run when the guest resets (or triple faults) instead of rebooting
+
+        Console:
+          -serial TARGET        COM1: stdio (default; stdout, and stdin as input), none, or file:PATH
+          -debugcon TARGET      the debug console, port 0xE9: none (default), stdio, or file:PATH
+                                (stdout carries only what the guest writes to these)
+
+        Run control and diagnostics:
+          --max-instructions N  stop after N instructions (exit status 124)
+          --stats               print instructions executed, wall time and MIPS on stderr at exit
+          --log-level LEVEL     verbose, debug, information, warning (default) or error; logs go to stderr
+          --log-file PATH       also write the log to PATH
+          -h, --help            show this help
+
+        Examples:
+          emu run
+          emu run -kernel guests/build/hello.elf -append "exit=5 hi"     (prints, exits with 11)
+          emu run -kernel guests/build/loop.elf --stats
+
+        {ExitStatuses}
+        """;
+}

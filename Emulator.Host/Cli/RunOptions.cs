@@ -1,0 +1,29 @@
+using Serilog.Events;
+
+namespace Emulator.Host.Cli;
+
+/// <summary>Everything `emu run` was asked to do.</summary>
+public sealed class RunOptions
+{
+    public const uint DefaultMemoryMiB = 128;
+
+    /// <summary>-kernel: a multiboot kernel (null: the default guest, unless -bios is given).</summary>
+    public string? Kernel { get; set; }
+    /// <summary>-initrd: multiboot modules, "FILE[ ARGS][,FILE...]".</summary>
+    public string? Initrd { get; set; }
+    /// <summary>-append: the kernel's arguments.</summary>
+    public string? Append { get; set; }
+    /// <summary>-bios: a firmware image mapped below 4 GiB and below 1 MiB.</summary>
+    public string? Bios { get; set; }
+    /// <summary>-m: RAM in MiB.</summary>
+    public uint MemoryMiB { get; set; } = DefaultMemoryMiB;
+    /// <summary>-machine: "pc" (or "xen", not implemented yet).</summary>
+    public string MachineType { get; set; } = "pc";
+    public OutputTarget Serial { get; set; } = OutputTarget.Stdio;
+    public OutputTarget DebugCon { get; set; } = OutputTarget.None;
+    public bool NoReboot { get; set; }
+    public ulong? MaxInstructions { get; set; }
+    public bool Stats { get; set; }
+    public LogEventLevel LogLevel { get; set; } = LogEventLevel.Warning;
+    public string? LogFile { get; set; }
+}

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using Emulator.Core.Loading;
+using Emulator.Core.Machine;
+using Emulator.Devices;
+using Emulator.Host.Cli;
+using Emulator.Host.Logging;
+using Serilog;
+
+namespace Emulator.Host.Commands;
+
+/// <summary>
+/// `emu run`: builds a PC (RAM, devices), loads the image, runs it to the end and turns the way it
+/// ended into the process exit status (<see cref="ExitStatus"/>).
+/// </summary>
+public static class RunCommand
+{
+    /// <summary>What a finished run reports besides its exit status (for tests and --stats).</summary>
+    public sealed record Outcome(int ExitStatus, MachineExit? Exit, ulong Instructions, TimeSpan WallTime);
+
+    public static int Execute(RunOptions options, HostConsole console) => ExecuteDetailed(options, console).ExitStatus;
+
+    public static Outcome ExecuteDetailed(RunOptions options, HostConsole console)
+    {
+        Serilog.Core.Logger log;
+        try
+        {
+            log = LoggingSetup.Create(options.LogLevel, options.LogFile, console.Stderr, console.IsProcessConsole);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return Fail(console, $"cannot open the log file {options.LogFile}: {e.Message}");
+        }
+        using (log)
+        {
+            var outputs = new List<Stream>();
+            try
+            {
+                return Run(options, console, log, outputs);
+            }
+            catch (LoadException e)
+            {
+                return Fail(console, e.Message);
+            }
+            catch (Exception e)
+            {
+                // A bug in the emulator, never the guest's doing: one line on the console, the stack in the log.
+                log.Fatal(e, "Internal error");
+                console.Stderr.WriteLine($"emu: internal error: {e.GetType().Name}: {e.Message}");
+                return new Outcome(ExitStatus.InternalError, null, 0, TimeSpan.Zero);
+            }
+            finally
+            {
+                foreach (var s in outputs)
+                {
+                    try { s.Flush(); } catch (IOException) { }
+                    if (s != console.Stdout) s.Dispose();
+                }
+                try { console.Stdout.Flush(); } catch (IOException) { }
+            }
+        }
+    }
+
+    private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs)
+    {
+        if (options.MachineType == "xen")
+            return Fail(console, "-machine xen is not implemented yet (only pc is available)");
+
+        string? kernel = options.Kernel;
+        if (kernel == null && options.Bios == null)
+        {
+            try { kernel = DefaultGuest.Locate(console); }
+            catch (FileNotFoundException e) { return Fail(console, e.Message); }
+            log.Information("No image given: booting the default guest {Kernel}", kernel);
+        }
+
+        Stream? serialOut, debugConOut;
+        try
+        {
+            serialOut = Open(options.Serial, console, outputs);
+            debugConOut = Open(options.DebugCon, console, outputs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return Fail(console, $"cannot open an output file: {e.Message}");
+        }
+
+        var machine = new Machine(options.MemoryMiB * 1024u * 1024u, log) { NoReboot = options.NoReboot };
+        var platform = PcPlatform.Attach(machine, new PcPlatformOptions
+        {
+            SerialOutput = serialOut,
+            DebugConsoleOutput = debugConOut,
+            Logger = log,
+        });
+
+        if (options.Bios != null)
+        {
+            RomLoader.Load(machine.Memory, machine.Cpu, options.Bios, log);
+            machine.AfterReset = () => { }; // the firmware is mapped: a reset restarts it at F000:FFF0
+        }
+        if (kernel != null)
+        {
+            var modules = ParseModules(options.Initrd);
+            var boot = MultibootLoader.Prepare(machine.Memory, kernel, options.Append, modules, log);
+            boot.Install(machine.Memory, machine.Cpu);
+            // As QEMU's multiboot option ROM does on every boot, a reset loads the kernel again.
+            machine.AfterReset = () => boot.Install(machine.Memory, machine.Cpu);
+        }
+
+        if (options.Serial.Kind == OutputTargetKind.Stdio && console.Stdin != null)
+            StartInputForwarding(console.Stdin, platform, log);
+
+        ConsoleCancelEventHandler? onCancel = null;
+        if (console.IsProcessConsole)
+        {
+            bool interrupted = false;
+            onCancel = (_, e) =>
+            {
+                // The first Ctrl-C stops the machine cleanly; a second one ends the process at once.
+                if (interrupted) return;
+                interrupted = true;
+                e.Cancel = true;
+                machine.Interrupt();
+            };
+            Console.CancelKeyPress += onCancel;
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        MachineExit exit;
+        try
+        {
+            exit = machine.Run(options.MaxInstructions ?? ulong.MaxValue);
+        }
+        finally
+        {
+            stopwatch.Stop();
+            if (onCancel != null) Console.CancelKeyPress -= onCancel;
+        }
+
+        foreach (var s in outputs) s.Flush();
+        switch (exit.Kind)
+        {
+            case ExitKind.PowerOff:
+            case ExitKind.DebugExit:
+                log.Information("The run ended: {Message}; exit status {Status}", exit.Message, exit.ExitStatus);
+                break;
+            default:
+                console.Stderr.WriteLine($"emu: {exit.Message}");
+                break;
+        }
+
+        ulong instructions = machine.InstructionsRetired;
+        if (options.Stats)
+        {
+            double seconds = stopwatch.Elapsed.TotalSeconds;
+            double mips = seconds > 0 ? instructions / seconds / 1e6 : 0;
+            console.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"emu: {instructions} instructions in {seconds:F3} s: {mips:F2} MIPS"));
+        }
+        return new Outcome(exit.ExitStatus, exit, instructions, stopwatch.Elapsed);
+    }
+
+    private static IReadOnlyList<MultibootModuleSpec> ParseModules(string? initrd)
+    {
+        try { return MultibootModuleSpec.ParseList(initrd); }
+        catch (ArgumentException e) { throw new LoadException(initrd ?? "", e.Message); }
+    }
+
+    private static Stream? Open(OutputTarget target, HostConsole console, List<Stream> outputs)
+    {
+        switch (target.Kind)
+        {
+            case OutputTargetKind.Stdio:
+                if (!outputs.Contains(console.Stdout)) outputs.Add(console.Stdout);
+                return console.Stdout;
+            case OutputTargetKind.File:
+                var f = new FileStream(target.Path!, FileMode.Create, FileAccess.Write, FileShare.Read);
+                outputs.Add(f);
+                return f;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Feeds stdin to COM1 on a background thread, so that a blocked read never keeps the process
+    /// alive. Host input is the one outside influence on a run (DESIGN.md §3).
+    /// </summary>
+    private static void StartInputForwarding(Stream stdin, PcPlatform platform, ILogger log)
+    {
+        var thread = new Thread(() =>
+        {
+            var buffer = new byte[256];
+            try
+            {
+                int n;
+                while ((n = stdin.Read(buffer, 0, buffer.Length)) > 0)
+                    for (int i = 0; i < n; i++) platform.Com1.EnqueueInput(buffer[i]);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+            {
+                log.Debug("Console input stopped: {Message}", e.Message);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "emu stdin to COM1",
+        };
+        thread.Start();
+    }
+
+    private static Outcome Fail(HostConsole console, string message)
+    {
+        console.Stderr.WriteLine($"emu: {message}");
+        return new Outcome(ExitStatus.Usage, null, 0, TimeSpan.Zero);
+    }
+}

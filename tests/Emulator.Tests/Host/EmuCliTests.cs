@@ -1,0 +1,67 @@
+using System.Text;
+using Emulator.Host.Cli;
+using Emulator.Host.Commands;
+
+namespace Emulator.Tests.Host;
+
+public class EmuCliTests
+{
+    private static (int Status, string Stdout, string Stderr) Emu(params string[] args)
+    {
+        var stdout = new MemoryStream();
+        var stderr = new StringWriter();
+        int status = EmuCli.Run(args, new HostConsole { Stdout = stdout, Stderr = stderr });
+        return (status, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
+    }
+
+    [Fact]
+    public void HelpGoesToStdoutWithStatus0()
+    {
+        var (status, stdout, stderr) = Emu("--help");
+        Assert.Equal(0, status);
+        Assert.Equal("", stderr);
+        Assert.Contains("emu run [options]", stdout);
+        Assert.Contains("emu --version", stdout);
+    }
+
+    [Fact]
+    public void RunHelpExplainsEveryOptionAndExitStatus()
+    {
+        var (status, stdout, _) = Emu("run", "--help");
+        Assert.Equal(0, status);
+        foreach (var option in new[] { "-kernel", "-initrd", "-append", "-bios", "-m ", "-machine", "-serial", "-debugcon",
+                     "-no-reboot", "--max-instructions", "--stats", "--log-level", "--log-file", "EMU_GUESTS" })
+            Assert.Contains(option, stdout);
+        foreach (var line in new[] { "\n  0 ", "(v << 1) | 1", "\n  2 ", "\n  4 ", "\n  124 ", "\n  130 " })
+            Assert.Contains(line, stdout);
+    }
+
+    [Fact]
+    public void Version()
+    {
+        var (status, stdout, _) = Emu("--version");
+        Assert.Equal(0, status);
+        Assert.StartsWith("emu ", stdout);
+        Assert.Matches(@"^emu \d+\.\d+\.\d+", stdout);
+    }
+
+    [Fact]
+    public void UsageErrorIsOneLinePlusAHintWithStatus2()
+    {
+        var (status, stdout, stderr) = Emu("run", "-bogus");
+        Assert.Equal(2, status);
+        Assert.Equal("", stdout);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("emu: unknown option '-bogus'", lines[0]);
+        Assert.Contains("emu run --help", lines[1]);
+    }
+
+    [Fact]
+    public void NoArgumentsIsAUsageError()
+    {
+        var (status, _, stderr) = Emu();
+        Assert.Equal(2, status);
+        Assert.Contains("emu --help", stderr);
+    }
+}
