@@ -277,7 +277,7 @@ public sealed unsafe partial class Cpu
         if ((phys & 0xFFF) + (uint)_scratch.Length <= 0x1000 && _reader.Pages == 1)
         {
             cached = _scratch;
-            _decodeCache.Commit(phys, code32);
+            _decodeCache.Commit(phys, code32, _scratch.Length);
             return ref cached;
         }
         return ref _scratch;

@@ -24,8 +24,8 @@ public sealed class PhysicalMemory
     private readonly List<(uint Base, uint Size, IMmioDevice Device)> _mmio = new();
     private readonly byte[] _codePages = new byte[PageCount];
 
-    /// <summary>Called with a page frame number when a page holding cached decoded code is written.</summary>
-    public Action<uint>? CodePageWritten;
+    /// <summary>Called with the address and size of every write to a page marked as holding cached decoded code.</summary>
+    public Action<uint, int>? CodePageWritten;
 
     /// <summary>All ones, or all ones but bit 20 while the A20 gate is disabled.</summary>
     public uint A20Mask { get; private set; } = 0xFFFFFFFF;
@@ -97,14 +97,9 @@ public sealed class PhysicalMemory
     public void ClearCodePage(uint pfn) => _codePages[pfn] = 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void NotifyWrite(uint addr)
+    private void NotifyWrite(uint addr, int size)
     {
-        uint p = addr >> PageShift;
-        if (_codePages[p] != 0)
-        {
-            _codePages[p] = 0;
-            CodePageWritten?.Invoke(p);
-        }
+        if (_codePages[addr >> PageShift] != 0) CodePageWritten?.Invoke(addr, size);
     }
 
     // ---- Accesses ---------------------------------------------------------------------------
@@ -144,7 +139,7 @@ public sealed class PhysicalMemory
         addr &= A20Mask;
         if (addr < (uint)_ram.Length && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            NotifyWrite(addr);
+            NotifyWrite(addr, 1);
             _ram[addr] = value;
             return;
         }
@@ -157,7 +152,7 @@ public sealed class PhysicalMemory
         addr &= A20Mask;
         if (addr < (uint)_ram.Length - 1 && (addr & 0xFFF) != 0xFFF && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            NotifyWrite(addr);
+            NotifyWrite(addr, 2);
             BinaryPrimitives.WriteUInt16LittleEndian(_ram.AsSpan((int)addr), value);
             return;
         }
@@ -171,7 +166,7 @@ public sealed class PhysicalMemory
         addr &= A20Mask;
         if (addr < (uint)_ram.Length - 3 && (addr & 0xFFF) <= 0xFFC && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            NotifyWrite(addr);
+            NotifyWrite(addr, 4);
             BinaryPrimitives.WriteUInt32LittleEndian(_ram.AsSpan((int)addr), value);
             return;
         }
@@ -231,7 +226,7 @@ public sealed class PhysicalMemory
         switch (_kind[p])
         {
             case PageKind.Ram:
-                NotifyWrite(addr);
+                NotifyWrite(addr, 1);
                 _ram[addr] = (byte)value;
                 break;
             case PageKind.Mmio:

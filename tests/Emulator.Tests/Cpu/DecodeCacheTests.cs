@@ -70,4 +70,40 @@ public class DecodeCacheTests
         h.Run();
         Assert.Equal(7u, h.Eax);
     }
+
+    [Fact]
+    public void WriteToTheTailOfAnInstructionThatCrossesA64ByteChunkIsSeen()
+    {
+        // "mov eax, 0x11223344" starts 2 bytes before a 64-byte boundary, so its immediate's last
+        // bytes lie in the next chunk; rewriting only those bytes must drop the cached decode.
+        var h = CpuHarness.Flat32();
+        uint at = CpuHarness.CodeBase + 62;
+        h.LoadBytes(new byte[] { 0xB8, 0x44, 0x33, 0x22, 0x11, 0xF4 }, at);
+        h.Run();
+        Assert.Equal(0x11223344u, h.Eax);
+        h.Memory.Write8(at + 4, 0x99); // the immediate's top byte, in the following chunk
+        h.Cpu.Halted = false;
+        h.Cpu.Eip = at;
+        h.Run();
+        Assert.Equal(0x99223344u, h.Eax);
+    }
+
+    [Fact]
+    public void DataWritesNextToCodeDoNotDisturbIt()
+    {
+        // A loop that stores into the same page as itself (another chunk) keeps running correctly.
+        var h = CpuHarness.Flat32();
+        h.Load(a =>
+        {
+            var again = a.CreateLabel();
+            a.mov(ecx, 100);
+            a.Label(ref again);
+            a.add(__dword_ptr[(long)CpuHarness.CodeBase + 0x800], ecx);
+            a.dec(ecx);
+            a.jne(again);
+            a.hlt();
+        });
+        h.Run();
+        Assert.Equal(5050u, h.Read32(CpuHarness.CodeBase + 0x800));
+    }
 }
