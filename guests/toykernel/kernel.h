@@ -75,7 +75,7 @@ extern char write_log[64];
 extern uint32_t write_log_len;
 void trap_init(void);
 int task_spawn(void (*entry)(int) __attribute__((regparm(1))), int arg);
-void run_tasks(void);                  /* runs the user tasks until none is left */
+void run_tasks(int preempt);           /* runs the user tasks until none is left; preempt: timer slices */
 struct task *task_by_pid(int pid);
 void task_reap(struct task *t);
 void timer_start(void);

@@ -13,7 +13,7 @@
 #define STRATEGY_NAME "patch"
 #endif
 
-#define TEST_COUNT 21
+#define TEST_COUNT 22
 
 static int test_number, failures;
 
@@ -38,7 +38,7 @@ static int run_one(void (*entry)(int) __attribute__((regparm(1))), int arg, int 
     int pid = task_spawn(entry, arg);
     if (pid < 0)
         return -1000;
-    run_tasks();
+    run_tasks(1);
     struct task *t = task_by_pid(pid);
     int code = t ? t->exit_code : -1001;
     if (killed)
@@ -138,7 +138,7 @@ static void test_tasks(void)
     int pids[3];
     for (int i = 0; i < 3; i++)
         pids[i] = task_spawn(u_hello, i);
-    run_tasks();
+    run_tasks(1);
     int ok = 1;
     for (int i = 0; i < 3; i++) {
         struct task *t = task_by_pid(pids[i]);
@@ -154,7 +154,7 @@ static void test_tasks(void)
     int y[3];
     for (int i = 0; i < 3; i++)
         y[i] = task_spawn(u_yield, i);
-    run_tasks();
+    run_tasks(0); /* no time slices: only yield switches */
     ok = write_log_len == 9;
     for (uint32_t i = 0; i < 9 && ok; i++)
         ok &= write_log[i] == (char)('0' + y[i % 3] % 10);
@@ -164,7 +164,7 @@ static void test_tasks(void)
         if (t)
             task_reap(t);
     }
-    check(ok, "yield: three tasks interleave their writes round robin (ABCABCABC)");
+    check(ok, "yield: three tasks interleave their writes round robin (ABCABCABC), timer off");
 
     /* sbrk and demand paging: three heap pages and the stack page fault in, zeroed. */
     uint32_t faults0 = demand_faults;
@@ -181,13 +181,14 @@ static void test_tasks(void)
     /* Preemption: two tasks that never make a system call both finish. */
     uint32_t pre0 = preemptions, ticks0 = ticks;
     int s1 = task_spawn(u_spin, 41), s2 = task_spawn(u_spin, 42);
-    run_tasks();
+    run_tasks(1);
     struct task *t1 = task_by_pid(s1), *t2 = task_by_pid(s2);
     ok = t1 && t2 && t1->exit_code == 41 && t2->exit_code == 42;
     if (t1)
         task_reap(t1);
     if (t2)
         task_reap(t2);
+    kprintf("# preemption: %u timer ticks, %u preemptions while two tasks spun\n", ticks - ticks0, preemptions - pre0);
     check(ok && preemptions - pre0 >= 2 && ticks > ticks0,
           "timer preemption: two spinning tasks were preempted round robin and both finished");
 
@@ -259,6 +260,7 @@ void __attribute__((noreturn)) kmain(struct boot_info *bi)
 
     if (bi->bench)
         bench_run(bi);
-    kprintf("# toykernel: %d of %d self-tests failed; %s\n", failures, test_number, failures ? "exiting with failure" : "powering off");
+    kprintf("# toykernel: %d of %d self-tests failed, %u timer ticks; %s\n", failures, test_number, ticks,
+            failures ? "exiting with failure" : "powering off");
     pv_shutdown(failures == 0);
 }

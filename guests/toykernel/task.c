@@ -23,6 +23,7 @@ volatile uint32_t ticks, preemptions, demand_faults, breakpoints, tasks_killed;
 char write_log[64];
 uint32_t write_log_len;
 static int next_pid = 1;
+static int preempt_enabled;
 static int timer_running;
 static uint8_t kstacks[MAX_TASKS][PAGE_SIZE] __attribute__((aligned(4096)));
 
@@ -158,15 +159,18 @@ void timer_start(void)
     }
 }
 
-void run_tasks(void)
+void run_tasks(int preempt)
 {
-    timer_start();
+    preempt_enabled = preempt;
+    if (preempt)
+        timer_start();
     while (live_tasks() > 0) {
         schedule();
         if (live_tasks() > 0)
             pv_idle(); /* sti; hlt: wait for the timer */
         pv_irq_disable();
     }
+    preempt_enabled = 0;
 }
 
 void task_reap(struct task *t)
@@ -318,11 +322,11 @@ void trap_dispatch(struct trapframe *tf)
     case 32: /* IRQ0: the one-shot timer expired */
         ticks++;
         pv_irq_eoi();
-        if (live_tasks() > 0)
+        if (preempt_enabled && live_tasks() > 0)
             pv_arm_timer(TIMER_QUANTUM);
         else
             timer_running = 0;
-        if ((tf->cs & 3) != 0) {
+        if (preempt_enabled && (tf->cs & 3) != 0) {
             preemptions++;
             schedule();
         }
