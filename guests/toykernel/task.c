@@ -13,6 +13,7 @@
 #define SYS_FORK 5
 #define SYS_EXIT 6
 #define SYS_WAIT 7
+#define SYS_TICKS 8
 #define EFAULT 14
 #define EINVAL 22
 #define ECHILD 10
@@ -303,6 +304,9 @@ static void syscall(struct trapframe *tf)
         task_exit((int)tf->ebx);
     case SYS_WAIT:
         r = sys_wait((int)tf->ebx);
+        break;
+    case SYS_TICKS:
+        r = ticks;
         break;
     default:
         r = (uint32_t)-38; /* ENOSYS */

@@ -27,6 +27,7 @@ static void __attribute__((noreturn)) exit(int code)
         ;
 }
 static int wait(int pid) { return sys(7, (uint32_t)pid, 0); }
+static uint32_t ticks(void) { return (uint32_t)sys(8, 0, 0); }
 
 static uint32_t ulen(const char *s)
 {
@@ -109,13 +110,22 @@ USERFN void u_fork(int arg)
     exit(status == 0 ? 0 : 100 + status);
 }
 
-/* Busy work with no system call: only the timer can take the CPU away. */
+/*
+ * Busy work that never yields: only the timer can take the CPU away. It spins until the kernel's
+ * tick count has moved by 3 (so the test does not depend on how fast the machine is), checking
+ * every 1000 iterations; it gives up with 1 after far longer than that should take.
+ */
 USERFN void u_spin(int arg)
 {
     volatile uint32_t x = 0;
-    for (uint32_t i = 0; i < 150000; i++)
-        x += i;
-    exit(arg);
+    uint32_t start = ticks();
+    for (uint32_t round = 0; round < 1000000; round++) {
+        for (uint32_t i = 0; i < 1000; i++)
+            x += i;
+        if (ticks() - start >= 3)
+            exit(arg);
+    }
+    exit(1);
 }
 
 /* Reads kernel memory (supervisor pages): the kernel must kill it. */
