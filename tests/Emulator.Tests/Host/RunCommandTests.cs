@@ -208,6 +208,15 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void DefaultGuestTakesTheAppendText()
+    {
+        var r = RunArgs("-append", "pv=patch");
+        Assert.True(r.Status == 0, $"status {r.Status}, stderr: {r.Stderr}");
+        Assert.Contains("toykernel: pv=patch backend=native\n", r.Stdout);
+        Assert.Matches(@"toykernel: patched [1-9]\d* sites", r.Stdout);
+    }
+
+    [Fact]
     public void RunsAreDeterministic()
     {
         var a = RunArgs("-kernel", GuestImages.Hello, "-append", "exit=3 same every time");
