@@ -89,8 +89,9 @@ public static class CommandLineParser
         }
         if (o.Initrd != null && o.Kernel == null)
             throw new UsageException("-initrd needs -kernel (modules are loaded with a multiboot kernel)", "run");
-        if (o.Append != null && o.Kernel == null)
-            throw new UsageException("-append needs -kernel (it is the kernel's command line)", "run");
+        // Without -kernel and -bios the default guest boots, and -append is its command line.
+        if (o.Append != null && o.Kernel == null && o.Bios != null)
+            throw new UsageException("-append needs a kernel (it is the kernel's command line), not -bios alone", "run");
         return new RunRequest(o);
     }
 

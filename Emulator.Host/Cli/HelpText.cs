@@ -39,7 +39,7 @@ public static class HelpText
           emu run --help           show the options of `emu run`
           emu --version            show the version
 
-        With no image, `emu run` boots the built-in demo guest (guests/build/hello.elf).
+        With no image, `emu run` boots the demo guest, the toy kernel (guests/build/toykernel.elf).
 
         {ExitStatuses}
         """;
@@ -48,8 +48,10 @@ public static class HelpText
         Usage: emu run [options]
 
         Boots an emulated PC. Options take one dash as in QEMU (-kernel FILE); two dashes and
-        --name=value work too. Without -kernel or -bios the demo guest guests/build/hello.elf is
-        booted (found above the emu executable, or in the directory named by EMU_GUESTS).
+        --name=value work too. Without -kernel or -bios the demo guest, the toy kernel
+        guests/build/toykernel.elf, is booted (found above the emu executable, or in the directory
+        named by EMU_GUESTS); -append "pv=flag|ops|patch bench" chooses its paravirt strategy and
+        prints the cost of each paravirt operation.
 
         Images:
           -kernel FILE          boot a multiboot (v1) kernel: an ELF32 i386 executable, or any image
@@ -82,7 +84,8 @@ public static class HelpText
           -h, --help            show this help
 
         Examples:
-          emu run
+          emu run                                                        (toy kernel self-tests, exits with 0)
+          emu run -append "pv=patch bench"
           emu run -kernel guests/build/hello.elf -append "exit=5 hi"     (prints, exits with 11)
           emu run -kernel guests/build/loop.elf --stats
 

@@ -7,7 +7,8 @@ namespace Emulator.Host.Commands;
 public static class DefaultGuest
 {
     public const string EnvironmentVariable = "EMU_GUESTS";
-    public const string DefaultImage = "hello.elf";
+    /// <summary>The toy kernel (guests/toykernel): paravirt self-tests in TAP, exit status 0 when all pass.</summary>
+    public const string DefaultImage = "toykernel.elf";
 
     /// <summary>The path of a built guest image; throws <see cref="FileNotFoundException"/> with a helpful message when it is not there.</summary>
     public static string Locate(HostConsole console, string image = DefaultImage)

@@ -12,6 +12,7 @@ namespace Emulator.Core.Cpu;
 ///   be outside the operand; an immediate offset or a register operand takes the offset modulo the width.
 /// - BSF/BSR: source 0 sets ZF and leaves the destination unchanged (what Intel parts do); otherwise
 ///   ZF = 0 and the destination gets the bit index. CF, OF, SF, AF, PF (undefined) are unchanged.
+/// - TZCNT/LZCNT encodings execute as BSF/BSR (no BMI1/LZCNT in CPUID), as older CPUs do.
 /// - BSWAP r16 (undefined in the SDM) clears the 16-bit register, as Intel parts do (the 32-bit swap
 ///   of the zero-extended value leaves zero in the low half).
 /// </summary>
@@ -25,6 +26,11 @@ public sealed unsafe partial class Cpu
         Bind(Mnemonic.Btc, &Btc);
         Bind(Mnemonic.Bsf, &Bsf);
         Bind(Mnemonic.Bsr, &Bsr);
+        // CPUID reports neither BMI1 nor LZCNT, so F3 0F BC / F3 0F BD are BSF / BSR with an ignored
+        // REP prefix, as on every CPU without them (SDM Vol. 2B, TZCNT and LZCNT). gcc emits TZCNT for
+        // __builtin_ctz, relying on exactly this.
+        Bind(Mnemonic.Tzcnt, &Bsf);
+        Bind(Mnemonic.Lzcnt, &Bsr);
         Bind(Mnemonic.Bswap, &Bswap);
     }
 

@@ -175,7 +175,15 @@ public class CommandLineParserTests
     public void InitrdAndAppendNeedAKernel()
     {
         Assert.Contains("-initrd needs -kernel", Error("run", "-initrd", "a").Message);
-        Assert.Contains("-append needs -kernel", Error("run", "-append", "x").Message);
+        Assert.Contains("-append needs a kernel", Error("run", "-bios", "rom.bin", "-append", "x").Message);
+    }
+
+    [Fact]
+    public void AppendWithoutKernelIsTheDefaultGuestsCommandLine()
+    {
+        var r = Assert.IsType<RunRequest>(CommandLineParser.Parse(new[] { "run", "-append", "pv=patch" }));
+        Assert.Null(r.Options.Kernel);
+        Assert.Equal("pv=patch", r.Options.Append);
     }
 
     [Fact]

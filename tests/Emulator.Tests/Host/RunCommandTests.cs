@@ -106,7 +106,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var r = Run(new RunOptions(), env: name => name == "EMU_GUESTS" ? _files.Directory : null);
         Assert.Equal(2, r.Status);
-        Assert.Contains("hello.elf is not in EMU_GUESTS=", r.Stderr);
+        Assert.Contains("toykernel.elf is not in EMU_GUESTS=", r.Stderr);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class RunCommandTests : IDisposable
     public void DefaultGuestIsFoundAboveTheExecutable()
     {
         string found = DefaultGuest.Locate(new HostConsole { Stdout = Stream.Null, Stderr = TextWriter.Null, GetEnvironmentVariable = _ => null });
-        Assert.Equal(Path.GetFullPath(GuestImages.Hello), Path.GetFullPath(found));
+        Assert.Equal(Path.GetFullPath(GuestImages.ToyKernel), Path.GetFullPath(found));
     }
 
     [Fact]
@@ -188,12 +188,32 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public void DefaultGuestExitsWithStatus1()
+    public void HelloWithoutArgumentsExitsWithStatus1()
     {
-        // With no -kernel the default guest runs with no arguments: exit=0 → (0 << 1) | 1.
-        var r = Run(new RunOptions());
+        // hello with no arguments: exit=0 → isa-debug-exit status (0 << 1) | 1.
+        var r = RunArgs("-kernel", GuestImages.Hello);
         Assert.True(r.Status == 1, $"status {r.Status}, stderr: {r.Stderr}");
         Assert.Contains("hello: Hello from a multiboot guest!", r.Stdout);
+    }
+
+    [Fact]
+    public void DefaultGuestIsTheToyKernelAndPowersOffWithStatus0()
+    {
+        // With no -kernel the toy kernel runs its self-tests with the ops strategy and powers off.
+        var r = Run(new RunOptions());
+        Assert.True(r.Status == 0, $"status {r.Status}, stderr: {r.Stderr}");
+        Assert.Equal(ExitKind.PowerOff, r.Outcome.Exit?.Kind);
+        Assert.Contains("toykernel: pv=ops backend=native\n", r.Stdout);
+        Assert.DoesNotContain("not ok", r.Stdout);
+    }
+
+    [Fact]
+    public void DefaultGuestTakesTheAppendText()
+    {
+        var r = RunArgs("-append", "pv=patch");
+        Assert.True(r.Status == 0, $"status {r.Status}, stderr: {r.Stderr}");
+        Assert.Contains("toykernel: pv=patch backend=native\n", r.Stdout);
+        Assert.Matches(@"toykernel: patched [1-9]\d* sites", r.Stdout);
     }
 
     [Fact]

@@ -160,6 +160,29 @@ public class BitOpsTests
             }
     }
 
+    /// <summary>
+    /// Without BMI1/LZCNT in CPUID, F3 0F BC / F3 0F BD run as BSF / BSR (SDM Vol. 2B, TZCNT, LZCNT):
+    /// a zero source leaves the destination and sets ZF, where TZCNT would write the width and set CF.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 0x0001_0100u, 8u)]
+    [InlineData(false, 0x0001_0100u, 16u)]
+    [InlineData(true, 0x8000_0000u, 31u)]
+    [InlineData(false, 0x0000_0001u, 0u)]
+    public void TzcntAndLzcntEncodingsRunAsBitScans(bool tzcnt, uint source, uint index)
+    {
+        var m = AluMachine.Flat32(a => a.AddInstruction(Instruction.Create(tzcnt ? Code.Tzcnt_r32_rm32 : Code.Lzcnt_r32_rm32, eax, ebx)));
+        m.Exec(eax: 0xDEAD_BEEF, ebx: source, flags: Ref.ZF);
+        m.AssertCompleted();
+        Assert.Equal(index, m.Eax);
+        Check.Flags(0, m.Flags, $"{(tzcnt ? "tzcnt" : "lzcnt")} {source:X}", Ref.ZF);
+
+        m.Exec(eax: 0xDEAD_BEEF, ebx: 0, flags: 0);
+        m.AssertCompleted();
+        Assert.Equal(0xDEAD_BEEFu, m.Eax);
+        Check.Flags(Ref.ZF, m.Flags, "zero source", Ref.ZF | Ref.CF);
+    }
+
     [Fact]
     public void BitScanMemorySource()
     {
