@@ -18,6 +18,7 @@ public sealed partial class XenHypervisor
     private uint _kernelSp;
     private ushort _eventCs, _failsafeCs;
     private uint _eventEip, _failsafeEip;
+    private string _bounceFailure = "";
 
     /// <summary>Selectors the guest hands the hypervisor get their RPL raised to 1: nothing can enter ring 0.</summary>
     private static ushort GuestSelector(uint sel) => (ushort)((sel & 3) == 0 ? (sel | 1) : sel);
@@ -102,7 +103,7 @@ public sealed partial class XenHypervisor
         }
         if (!Bounce(_trapCs[vector], _trapAddress[vector], hasError, errorCode, (_trapFlags[vector] & 4) != 0))
             CrashDomain($"cannot deliver {Vector.Name(vector)} to {_trapCs[vector]:X4}:{_trapAddress[vector]:X8}: " +
-                "the handler's selector or the guest kernel stack is bad");
+                $"{_bounceFailure}");
     }
 
     /// <summary>
@@ -121,7 +122,11 @@ public sealed partial class XenHypervisor
         uint esp;
         if (fromUser)
         {
-            if (!ReadGdtDescriptor(_kernelSs, out ulong ssDesc) || !IsRing1Stack(_kernelSs, ssDesc)) return false;
+            if (!ReadGdtDescriptor(_kernelSs, out ulong ssDesc) || !IsRing1Stack(_kernelSs, ssDesc))
+            {
+                _bounceFailure = $"stack_switch selector {_kernelSs:X4} is not a ring-1 stack";
+                return false;
+            }
             ss = default;
             ss.LoadDescriptor(_kernelSs, ssDesc);
             esp = _kernelSp;
@@ -131,7 +136,11 @@ public sealed partial class XenHypervisor
             ss = c.Segs[CpuCore.SS];
             esp = c.Regs[CpuCore.ESP];
         }
-        if (!ReadGdtDescriptor(cs, out ulong csDesc) || !IsCode(csDesc, 1)) return false;
+        if (!ReadGdtDescriptor(cs, out ulong csDesc) || !IsCode(csDesc, 1))
+        {
+            _bounceFailure = $"handler selector {cs:X4} is not ring-1 code";
+            return false;
+        }
 
         Span<uint> frame = stackalloc uint[6];
         int n = 0;
@@ -146,7 +155,11 @@ public sealed partial class XenHypervisor
             frame[n++] = c.Segs[CpuCore.SS].Selector;
         }
         uint newEsp = esp - (uint)(n * 4);
-        if (!WriteGuest(ss.Base + newEsp, System.Runtime.InteropServices.MemoryMarshal.AsBytes(frame[..n]))) return false;
+        if (!WriteGuest(ss.Base + newEsp, System.Runtime.InteropServices.MemoryMarshal.AsBytes(frame[..n])))
+        {
+            _bounceFailure = $"the frame cannot be written at {ss.Base + newEsp:X8} (cpl {c.Cpl}, esp {c.Regs[CpuCore.ESP]:X8}, kernel sp {_kernelSp:X8})";
+            return false;
+        }
 
         if (fromUser) c.Segs[CpuCore.SS] = ss;
         c.Regs[CpuCore.ESP] = newEsp;

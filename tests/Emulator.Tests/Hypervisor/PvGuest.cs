@@ -56,18 +56,30 @@ public sealed class PvGuest
     public static byte[] Z(string s) => Encoding.ASCII.GetBytes(s + "\0");
     public static byte[] U32(uint v) { var b = new byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, v); return b; }
 
-    public static byte[] BuildImage(Action<Assembler> code, List<(string, uint, byte[])>? notes = null)
+    /// <summary>Fixed addresses for handlers (32-bit Iced cannot take a label's address), assembled apart from the main code.</summary>
+    public const uint Handler1 = Code + 0x800, Handler2 = Code + 0xC00;
+
+    public static byte[] BuildImage(Action<Assembler> code, List<(string, uint, byte[])>? notes = null,
+        Action<Assembler>? handler1 = null, Action<Assembler>? handler2 = null)
     {
-        var a = new Assembler(32);
-        code(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), Code);
-        var bytes = ms.ToArray();
-        if (bytes.Length > 0x1000) throw new InvalidOperationException("test guest code is larger than a page");
+        var bytes = new byte[0x1000];
+        Place(bytes, Code, code, 0x800);
+        if (handler1 != null) Place(bytes, Handler1, handler1, 0x400);
+        if (handler2 != null) Place(bytes, Handler2, handler2, 0x400);
         var elf = new Elf32Builder { Entry = Code };
         elf.AddLoad(Code, bytes, ImageSize);
         elf.Notes.AddRange(notes ?? DefaultNotes());
         return elf.Build();
+    }
+
+    private static void Place(byte[] page, uint at, Action<Assembler> code, int room)
+    {
+        var a = new Assembler(32);
+        code(a);
+        var ms = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(ms), at);
+        if (ms.Length > room) throw new InvalidOperationException($"test guest code at 0x{at:X} is larger than {room} bytes");
+        ms.ToArray().CopyTo(page, (int)(at - Code));
     }
 
     public Machine Machine { get; }
@@ -76,8 +88,9 @@ public sealed class PvGuest
     public MemoryStream Console { get; } = new();
     public List<HypercallEvent> Events { get; } = new();
 
-    public PvGuest(Action<Assembler> code, ulong seed = 1, string? cmdline = null, uint pages = DomainPages)
-        : this(BuildImage(code), seed, cmdline, pages) { }
+    public PvGuest(Action<Assembler> code, ulong seed = 1, string? cmdline = null, uint pages = DomainPages,
+        Action<Assembler>? handler1 = null, Action<Assembler>? handler2 = null)
+        : this(BuildImage(code, null, handler1, handler2), seed, cmdline, pages) { }
 
     public PvGuest(byte[] image, ulong seed = 1, string? cmdline = null, uint pages = DomainPages)
     {
