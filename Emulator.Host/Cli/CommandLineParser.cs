@@ -79,6 +79,7 @@ public static class CommandLineParser
                 case "serial": o.Serial = ParseTarget(Value("stdio, none or file:PATH"), word); break;
                 case "debugcon": o.DebugCon = ParseTarget(Value("stdio, none or file:PATH"), word); break;
                 case "no-reboot": NoValue(); o.NoReboot = true; break;
+                case "p2m-seed": o.P2mSeed = ParseSeed(Value("a number"), word); break;
                 case "max-instructions": o.MaxInstructions = ParseCount(Value("a number of instructions"), word); break;
                 case "stats": NoValue(); o.Stats = true; break;
                 case "log-level": o.LogLevel = ParseLogLevel(Value("verbose, debug, information, warning or error")); break;
@@ -124,6 +125,14 @@ public static class CommandLineParser
         if (text.Length == 0 || !text.All(char.IsAsciiDigit) ||
             !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) || n == 0)
             throw new UsageException($"bad value '{text}' for {option}: expected a positive whole number", "run");
+        return n;
+    }
+
+    private static ulong ParseSeed(string text, string option)
+    {
+        if (text.Length == 0 || !text.All(char.IsAsciiDigit) ||
+            !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n))
+            throw new UsageException($"bad value '{text}' for {option}: expected a whole number", "run");
         return n;
     }
 

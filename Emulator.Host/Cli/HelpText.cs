@@ -68,7 +68,9 @@ public static class HelpText
         Machine:
           -m SIZE               RAM size: MiB (128), or with a suffix M or G (128M, 1G);
                                 default {RunOptions.DefaultMemoryMiB}, from {CommandLineParser.MinMemoryMiB} MiB to 3G
-          -machine TYPE         pc (the default: bare hardware); xen is not implemented yet
+          -machine TYPE         pc (the default: bare hardware), or xen: a Xen-like hypervisor runs
+                                -kernel (a 32-bit PAE PV kernel with Xen ELF notes) in ring 1 with -m MiB
+          --p2m-seed N          xen: the seed of the pseudo-physical to machine frame order (default 1)
           -no-reboot            end the run when the guest resets (or triple faults) instead of rebooting
 
         Console:

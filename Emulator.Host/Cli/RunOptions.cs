@@ -17,8 +17,10 @@ public sealed class RunOptions
     public string? Bios { get; set; }
     /// <summary>-m: RAM in MiB.</summary>
     public uint MemoryMiB { get; set; } = DefaultMemoryMiB;
-    /// <summary>-machine: "pc" (or "xen", not implemented yet).</summary>
+    /// <summary>-machine: "pc" (bare hardware) or "xen" (the in-emulator hypervisor).</summary>
     public string MachineType { get; set; } = "pc";
+    /// <summary>--p2m-seed: the seed of the xen domain's PFN to MFN order.</summary>
+    public ulong P2mSeed { get; set; } = 1;
     public OutputTarget Serial { get; set; } = OutputTarget.Stdio;
     public OutputTarget DebugCon { get; set; } = OutputTarget.None;
     public bool NoReboot { get; set; }

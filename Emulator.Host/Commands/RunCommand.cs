@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Emulator.Core.Hypervisor;
 using Emulator.Core.Loading;
 using Emulator.Core.Machine;
 using Emulator.Devices;
@@ -63,9 +64,8 @@ public static class RunCommand
 
     private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs)
     {
-        if (options.MachineType == "xen")
-            return Fail(console, "-machine xen is not implemented yet (only pc is available)");
-
+        if (options.MachineType == "xen" && options.Kernel == null)
+            return Fail(console, "-machine xen needs -kernel (a Xen PV kernel)");
         string? kernel = options.Kernel;
         if (kernel == null && options.Bios == null)
         {
@@ -85,7 +85,21 @@ public static class RunCommand
             return Fail(console, $"cannot open an output file: {e.Message}");
         }
 
-        var machine = new Machine(options.MemoryMiB * 1024u * 1024u, log) { NoReboot = options.NoReboot };
+        bool xen = options.MachineType == "xen";
+        ElfImage? xenKernel = null;
+        ulong ramBytes = options.MemoryMiB * 1024ul * 1024ul;
+        if (xen)
+        {
+            if (options.Bios != null) return Fail(console, "-bios cannot be used with -machine xen (the hypervisor boots the kernel itself)");
+            if (options.Initrd != null) return Fail(console, "-initrd is not supported with -machine xen yet");
+            xenKernel = ElfImage.Load(kernel!);
+            XenNotes.Parse(xenKernel); // a kernel without the notes is refused before anything is built
+            ramBytes = XenHypervisor.MachineRamBytes(options.MemoryMiB * 256u);
+            if (ramBytes > CommandLineParser.MaxMemoryMiB * 1024ul * 1024ul)
+                return Fail(console, $"-m {options.MemoryMiB} is too large for -machine xen: the hypervisor needs some of the 3 GiB too");
+        }
+
+        var machine = new Machine((uint)ramBytes, log) { NoReboot = options.NoReboot };
         var platform = PcPlatform.Attach(machine, new PcPlatformOptions
         {
             SerialOutput = serialOut,
@@ -93,6 +107,12 @@ public static class RunCommand
             Logger = log,
         });
 
+        if (xenKernel != null)
+        {
+            var hv = new XenHypervisor(machine.Cpu, machine, options.MemoryMiB * 256u, options.P2mSeed, serialOut, log);
+            DomainBuilder.Build(hv, xenKernel, options.Append, log);
+            kernel = null;
+        }
         if (options.Bios != null)
         {
             RomLoader.Load(machine.Memory, machine.Cpu, options.Bios, log);

@@ -7,8 +7,8 @@ namespace Emulator.Core.Cpu;
 /// Leaves: 0 (max basic leaf 1, "GenuineIntel"), 1 (signature and features), 80000000H (max
 /// extended leaf 80000008H), 80000001H (NX), 80000002H-80000004H (brand string), 80000005H-7H
 /// (reserved/no data: zeros), 80000008H (32-bit physical and linear addresses: MAXPHYADDR = 32).
-/// Leaves 40000000H-4FFFFFFFH (hypervisor range) return zeros for now; the xen profile will fill
-/// them. Any other leaf above the maximum returns leaf 1's data, as Intel processors return the
+/// Leaves 40000000H-4FFFFFFFH (hypervisor range) return zeros, unless a hypervisor (xen profile)
+/// answers them. Any other leaf above the maximum returns leaf 1's data, as Intel processors return the
 /// highest basic leaf for out-of-range inputs.
 /// </summary>
 public sealed unsafe partial class Cpu
@@ -45,7 +45,13 @@ public sealed unsafe partial class Cpu
     public void CpuidQuery(uint leaf, out uint eax, out uint ebx, out uint ecx, out uint edx)
     {
         eax = ebx = ecx = edx = 0;
-        if (leaf >= 0x40000000 && leaf <= 0x4FFFFFFF) return; // hypervisor leaves: none yet
+        if (leaf >= 0x40000000 && leaf <= 0x4FFFFFFF)
+        {
+            // Hypervisor leaves: answered by the hypervisor in the xen profile, zeros on bare hardware.
+            if (Hypervisor != null && Hypervisor.Cpuid(leaf, out eax, out ebx, out ecx, out edx)) return;
+            eax = ebx = ecx = edx = 0;
+            return;
+        }
         if (leaf >= 0x80000000 && leaf <= CpuidMaxExtendedLeaf)
         {
             switch (leaf)

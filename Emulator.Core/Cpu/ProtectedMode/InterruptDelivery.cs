@@ -11,6 +11,9 @@ public sealed partial class Cpu
     /// <summary>Set when a triple fault shut the CPU down.</summary>
     public bool TripleFaulted;
 
+    /// <summary>The hypervisor that sees every event first (xen profile); null on bare hardware (pc).</summary>
+    public ICpuHypervisor? Hypervisor;
+
     /// <summary>
     /// Delivers the fault recorded in FaultVector/FaultErrorCode (EIP/ESP already rolled back).
     /// A fault raised while delivering it is handled per SDM Vol. 3 Table 6-5: contributory after
@@ -67,6 +70,7 @@ public sealed partial class Cpu
     /// <summary>Delivers an event. On a fault during delivery, Faulted is set and nothing is committed.</summary>
     internal void DeliverEvent(byte vector, EventKind kind, bool hasError, uint errorCode)
     {
+        if (Hypervisor != null && Hypervisor.Intercept(vector, kind, hasError, errorCode)) return;
         if (!ProtectedMode) DeliverReal(vector);
         else DeliverProtected(vector, kind, hasError, errorCode);
     }

@@ -145,6 +145,8 @@ public class CommandLineParserTests
     public void MachineTypes()
     {
         Assert.Equal("xen", Run("run", "-machine", "xen").MachineType);
+        Assert.Equal(42ul, Run("run", "-machine", "xen", "--p2m-seed", "42").P2mSeed);
+        Assert.Equal(1ul, Run("run").P2mSeed);
         Assert.Equal("pc", Run("run", "-M", "pc").MachineType);
         Assert.Contains("unknown machine type 'q35'", Error("run", "-machine", "q35").Message);
     }

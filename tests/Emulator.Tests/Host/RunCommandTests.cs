@@ -94,11 +94,50 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public void XenMachineIsNotImplementedYet()
+    public void XenMachineNeedsAKernel()
     {
         var r = RunArgs("-machine", "xen");
         Assert.Equal(2, r.Status);
-        Assert.Contains("not implemented yet", r.Stderr);
+        Assert.Contains("-machine xen needs -kernel", r.Stderr);
+    }
+
+    [Fact]
+    public void XenMachineRefusesAKernelWithoutXenNotes()
+    {
+        var elf = new Elf32Builder { Entry = 0x100000 };
+        elf.AddLoad(0x100000, new byte[] { 0xF4 });
+        string path = _files.Write("plain.elf", elf.Build());
+        var r = RunArgs("-machine", "xen", "-kernel", path);
+        Assert.Equal(2, r.Status);
+        Assert.Contains("no Xen ELF notes", r.Stderr);
+    }
+
+    [Fact]
+    public void XenMachineRefusesAKernelMissingOneNote()
+    {
+        var notes = Emulator.Tests.Hypervisor.PvGuest.DefaultNotes();
+        notes.RemoveAll(n => n.Item2 == Emulator.Core.Hypervisor.XenAbi.NoteHypercallPage);
+        string path = _files.Write("nohc.elf", Emulator.Tests.Hypervisor.PvGuest.BuildImage(a => a.hlt(), notes));
+        var r = RunArgs("-machine", "xen", "-kernel", path);
+        Assert.Equal(2, r.Status);
+        Assert.Contains("HYPERCALL_PAGE", r.Stderr);
+    }
+
+    [Fact]
+    public void XenMachineBootsAPvKernelWhoseConsoleGoesToStdout()
+    {
+        string path = _files.Write("pv.elf", Emulator.Tests.Hypervisor.PvGuest.BuildImage(a =>
+        {
+            a.mov(Iced.Intel.AssemblerRegisters.__dword_ptr[Emulator.Tests.Hypervisor.PvGuest.Scratch], 0x0A6B6Fu); // "ok\n"
+            a.mov(Iced.Intel.AssemblerRegisters.ebx, 0);
+            a.mov(Iced.Intel.AssemblerRegisters.ecx, 3);
+            a.mov(Iced.Intel.AssemblerRegisters.edx, Emulator.Tests.Hypervisor.PvGuest.Scratch);
+            Emulator.Tests.Hypervisor.PvGuest.Hcall(a, Emulator.Core.Hypervisor.XenAbi.ConsoleIo);
+            Emulator.Tests.Hypervisor.PvGuest.Shutdown(a, 0);
+        }));
+        var r = RunArgs("-machine", "xen", "-m", "16", "--p2m-seed", "7", "-kernel", path);
+        Assert.Equal(0, r.Status);
+        Assert.Equal("ok\n", r.Stdout);
     }
 
     [Fact]

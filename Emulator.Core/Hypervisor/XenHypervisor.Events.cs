@@ -1,0 +1,186 @@
+using Emulator.Core.Timing;
+using static Emulator.Core.Hypervisor.XenAbi;
+
+namespace Emulator.Core.Hypervisor;
+
+/// <summary>
+/// Event channels (2-level ABI, XEN-ABI.md §4 shared_info and §5 event_channel_op), the upcall
+/// through the event callback with evtchn_upcall_mask as the virtual interrupt flag, the
+/// single-shot timer on virtual system time, and vcpu_time_info.
+/// System time is virtual: nanoseconds = ticks × (10^9 / <see cref="VirtualClock.TicksPerSecond"/>).
+/// </summary>
+public sealed partial class XenHypervisor
+{
+    private enum PortState : byte { Free, Unbound, Virq, Ipi }
+
+    private readonly PortState[] _ports = new PortState[NrEventChannels];
+    private readonly byte[] _portVirq = new byte[NrEventChannels];
+    private readonly int[] _virqPort = new int[NrVirqs];
+    private VirtualClock.Handle? _timer;
+    private readonly Action _onTimer;
+    private bool _blocked;
+
+    private const ulong NsPerTick = 1_000_000_000 / VirtualClock.TicksPerSecond;
+
+    /// <summary>Virtual system time in nanoseconds since boot.</summary>
+    public ulong SystemTimeNs => _clock.Now * NsPerTick;
+
+    /// <summary>Rewrites vcpu_info[0].time (seqlock: version odd while updating).</summary>
+    private void UpdateTime()
+    {
+        uint t = SharedInfo + SiTime;
+        uint version = _mem.Read32(t);
+        _mem.Write32(t, version | 1);
+        _mem.Write64(t + 8, _cpu.Tsc);
+        _mem.Write64(t + 16, SystemTimeNs);
+        // ns = ((tsc delta << 4) * mul) >> 32 with mul = NsPerTick/16 in 32.32 fixed point.
+        _mem.Write32(t + 24, (uint)(NsPerTick << 28));
+        _mem.Write8(t + 28, 4);
+        _mem.Write8(t + 29, 0);
+        _mem.Write32(t, (version | 1) + 1);
+    }
+
+    // ---- Timer -----------------------------------------------------------------------------
+
+    /// <summary>Arms the single-shot timer at an absolute system time (0 cancels); a time already past fires at once.</summary>
+    private void SetTimer(ulong ns)
+    {
+        _timer?.Cancel();
+        _timer = null;
+        if (ns == 0) return;
+        ulong at = (ns + NsPerTick - 1) / NsPerTick;
+        _timer = _clock.ScheduleAt(at, _onTimer);
+    }
+
+    private void OnTimer()
+    {
+        _timer = null;
+        SendVirq(VirqTimer);
+    }
+
+    private void SendVirq(int virq)
+    {
+        int port = _virqPort[virq];
+        if (port != 0) SetPending(port);
+    }
+
+    // ---- Pending, masks and the upcall -----------------------------------------------------
+
+    private void SetPending(int port)
+    {
+        uint word = SharedInfo + SiEvtchnPending + (uint)(port / 32) * 4;
+        uint bit = 1u << (port % 32);
+        uint pending = _mem.Read32(word);
+        if ((pending & bit) != 0) return;
+        _mem.Write32(word, pending | bit);
+        if ((_mem.Read32(SharedInfo + SiEvtchnMask + (uint)(port / 32) * 4) & bit) != 0) return; // masked: latch only
+        MarkSelector(port);
+    }
+
+    private void MarkSelector(int port)
+    {
+        uint sel = _mem.Read32(SharedInfo + SiPendingSel);
+        _mem.Write32(SharedInfo + SiPendingSel, sel | (1u << (port / 32)));
+        _mem.Write8(SharedInfo + SiUpcallPending, 1);
+        if (_blocked)
+        {
+            _blocked = false;
+            _cpu.Halted = false;
+        }
+        TryUpcall();
+    }
+
+    /// <summary>Delivers the event upcall if one is pending and the guest's virtual IF (mask == 0) allows it.</summary>
+    private void TryUpcall()
+    {
+        if (DomainDead || _inHypercall || _eventEip == 0) return;
+        if (_mem.Read8(SharedInfo + SiUpcallPending) == 0 || _mem.Read8(SharedInfo + SiUpcallMask) != 0) return;
+        if (!Bounce(_eventCs, _eventEip, false, 0, maskEvents: true))
+            CrashDomain($"cannot deliver the event upcall to {_eventCs:X4}:{_eventEip:X8}");
+    }
+
+    // ---- event_channel_op --------------------------------------------------------------------
+
+    private int AllocatePort(PortState state)
+    {
+        for (int p = 1; p < NrEventChannels; p++)
+            if (_ports[p] == PortState.Free) { _ports[p] = state; return p; }
+        return -ENOSPC;
+    }
+
+    private bool ValidPort(uint port) => port > 0 && port < NrEventChannels && _ports[port] != PortState.Free;
+
+    private int EventChannelOpCall(uint cmd, uint arg)
+    {
+        Span<byte> b = stackalloc byte[12];
+        switch (cmd)
+        {
+            case 1: // bind_virq {virq, vcpu, OUT port}
+                {
+                    if (!ReadGuest(arg, b[..8])) return -EFAULT;
+                    uint virq = BitConverter.ToUInt32(b), vcpu = BitConverter.ToUInt32(b[4..]);
+                    if (virq >= NrVirqs) return -EINVAL;
+                    if (vcpu != 0) return -ENOENT;
+                    if (_virqPort[virq] != 0) return -EEXIST;
+                    int port = AllocatePort(PortState.Virq);
+                    if (port < 0) return port;
+                    if (!WriteGuest32(arg + 8, (uint)port)) { _ports[port] = PortState.Free; return -EFAULT; }
+                    _portVirq[port] = (byte)virq;
+                    _virqPort[virq] = port;
+                    return 0;
+                }
+            case 3: // close {port}
+                {
+                    if (!ReadGuest32(arg, out uint port)) return -EFAULT;
+                    if (!ValidPort(port)) return -EINVAL;
+                    if (_ports[port] == PortState.Virq) _virqPort[_portVirq[port]] = 0;
+                    _ports[port] = PortState.Free;
+                    return 0;
+                }
+            case 4: // send {port}
+                {
+                    if (!ReadGuest32(arg, out uint port)) return -EFAULT;
+                    if (!ValidPort(port)) return -EINVAL;
+                    switch (_ports[port])
+                    {
+                        case PortState.Ipi: SetPending((int)port); return 0;
+                        case PortState.Unbound: return 0; // nobody is connected: the notification is dropped
+                        default: return -EINVAL;          // a VIRQ is sent by the hypervisor only
+                    }
+                }
+            case 6: // alloc_unbound {dom, remote_dom, OUT port}
+                {
+                    if (!ReadGuest(arg, b[..4])) return -EFAULT;
+                    ushort dom = BitConverter.ToUInt16(b), remote = BitConverter.ToUInt16(b[2..]);
+                    if (!IsSelf(dom) || !IsSelf(remote)) return -ESRCH;
+                    int port = AllocatePort(PortState.Unbound);
+                    if (port < 0) return port;
+                    if (!WriteGuest32(arg + 4, (uint)port)) { _ports[port] = PortState.Free; return -EFAULT; }
+                    return 0;
+                }
+            case 7: // bind_ipi {vcpu, OUT port}
+                {
+                    if (!ReadGuest32(arg, out uint vcpu)) return -EFAULT;
+                    if (vcpu != 0) return -ENOENT;
+                    int port = AllocatePort(PortState.Ipi);
+                    if (port < 0) return port;
+                    if (!WriteGuest32(arg + 4, (uint)port)) { _ports[port] = PortState.Free; return -EFAULT; }
+                    return 0;
+                }
+            case 9: // unmask {port}
+                {
+                    if (!ReadGuest32(arg, out uint port)) return -EFAULT;
+                    if (!ValidPort(port)) return -EINVAL;
+                    uint maskWord = SharedInfo + SiEvtchnMask + (port / 32) * 4;
+                    uint bit = 1u << (int)(port % 32);
+                    _mem.Write32(maskWord, _mem.Read32(maskWord) & ~bit);
+                    if ((_mem.Read32(SharedInfo + SiEvtchnPending + (port / 32) * 4) & bit) != 0) MarkSelector((int)port);
+                    return 0;
+                }
+            default:
+                return -ENOSYS;
+        }
+    }
+
+    private static bool IsSelf(ushort dom) => dom == DomidSelf || dom == OwnDomid;
+}
