@@ -4,8 +4,6 @@
  *    paging off, ring 0, EAX = 0x2BADB002, EBX = the multiboot information;
  *  - the Xen ELF notes (XEN-ABI.md §5, "ELF notes"; name "Xen"): xen_start, ring 1, paging on with
  *    pseudo-physical memory identity-mapped at VIRT_BASE = 0, ESI = start_info (XEN-ABI.md §4).
- *    The Xen backend arrives with the next issue; the notes and the hypercall page are here now so
- *    that the image keeps its shape.
  */
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS 0x00000003 /* bit 0: page-align modules, bit 1: memory information */

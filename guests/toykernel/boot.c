@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "multiboot.h"
 #include "pv_defs.h"
+#include "xen.h"
 
 struct boot_info boot_info;
 
@@ -114,19 +115,20 @@ void tk_boot(uint32_t magic, const struct multiboot_info *info, const void *star
     bi->start_info = start_info;
     bi->cmdline = multiboot_cmdline(magic, info);
     if (start_info) {
-        /* The Xen PV entry: the backend arrives with the next issue. */
-        xen_shutdown(0);
+        /* The Xen PV entry (ring 1, paging on): map shared_info, ask the version, bind the timer VIRQ. */
+        const struct xen_start_info *si = start_info;
+        xen_init(si);
+        bi->cmdline = si->cmd_line;
     }
     parse_cmdline(bi);
     probe_hypervisor(bi);
 
     /*
-     * The backend: Xen when the signature is there. The Xen backend is not built yet (next issue),
-     * so the kernel core reports it and stops with a failure status; until then the native
-     * implementations fill the table so that it can print.
+     * The backend: Xen when we entered through xen_start (the signature alone is not enough: a
+     * multiboot kernel under an HVM Xen still owns the hardware), native otherwise.
      */
-    pv_on_xen = 0;
-    fill_ops(0);
+    pv_on_xen = start_info != 0;
+    fill_ops(pv_on_xen);
 
     bi->patched_sites = 0;
     if (bi->strategy == PV_PATCH) {

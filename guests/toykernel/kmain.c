@@ -4,6 +4,7 @@
  * All passing powers the machine off (exit status 0); anything else exits with a failure status.
  */
 #include "kernel.h"
+#include "xen.h"
 
 #if PV_STRATEGY == PV_FLAG
 #define STRATEGY_NAME "flag"
@@ -223,8 +224,124 @@ static void test_patching(const struct boot_info *bi)
 #endif
 }
 
+/* ---- the self-tests under Xen (ring 1, entered through xen_start) ------------------------------ */
+
+#define XEN_TEST_COUNT 13
+
+static uint8_t xen_scratch[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t xen_frames[2][PAGE_SIZE] __attribute__((aligned(4096)));
+
+/* The L1 entry that maps va in the bootstrap tables (start_info.pt_base), found through the M2P. */
+static uint64_t *xen_l1_entry(uint32_t va)
+{
+    const uint64_t *l3 = (const uint64_t *)xen.si->pt_base;
+    uint32_t l2 = pv_mfn_to_pfn((uint32_t)((l3[va >> 30] & PTE_ADDR) >> 12)) << 12;
+    uint32_t l1 = pv_mfn_to_pfn((uint32_t)((((const uint64_t *)l2)[(va >> 21) & 511] & PTE_ADDR) >> 12)) << 12;
+    return &((uint64_t *)l1)[(va >> 12) & 511];
+}
+
+static int upcall_mask(void) { return xen.shared[SI_UPCALL_MASK]; }
+
+static void xen_todo(const char *what, const char *why)
+{
+    test_number++;
+    kprintf("not ok %d - %s # TODO xen: %s\n", test_number, what, why);
+}
+
+static void __attribute__((noreturn)) kmain_xen(struct boot_info *bi)
+{
+    kprintf("toykernel: command line: %s\n", bi->cmdline);
+    int32_t console_rc = xen.last_rc;
+    if (bi->xen_base)
+        kprintf("toykernel: cpuid: hypervisor \"%s\" at leaf 0x%08x (Xen %u.%u)\n", bi->hv_signature, bi->xen_base,
+                bi->xen_version >> 16, bi->xen_version & 0xFFFF);
+    else
+        kprintf("toykernel: cpuid: no Xen signature, yet entered through xen_start\n");
+    kprintf("toykernel: xen_version hypercall: Xen %u.%u\n", xen.version >> 16, xen.version & 0xFFFF);
+    kprintf("toykernel: pv=%s backend=xen start_info \"%s\", %u pages\n", STRATEGY_NAME, xen.si->magic, xen.si->nr_pages);
+#if PV_STRATEGY == PV_PATCH
+    kprintf("toykernel: patched %u sites (%u inlined native code, %u direct calls)\n", bi->patched_sites,
+            bi->patched_inlined, bi->patched_sites - bi->patched_inlined);
+#endif
+    kprintf("1..%d\n", XEN_TEST_COUNT);
+
+    check(bi->xen_base && xen.version == bi->xen_version && xen.version != 0,
+          "xen: the xen_version hypercall agrees with CPUID leaf base+1");
+    check(console_rc == 0, "xen: console_io(CONSOLEIO_write) carries the console and returned 0");
+    check(xen.map_shared_rc == 0, "xen: shared_info mapped with update_va_mapping");
+
+    /* Virtual IF = !evtchn_upcall_mask; save/restore speak EFLAGS.IF like the native ones. */
+    pv_irq_enable();
+    int on = !upcall_mask();
+    uint32_t saved = pv_irq_save();
+    int off_after_save = upcall_mask();
+    pv_irq_restore(saved);
+    int on_after_restore = !upcall_mask();
+    pv_irq_disable();
+    check(on && (saved & 0x200) && off_after_save && on_after_restore && upcall_mask(),
+          "xen: irq enable / save / restore / disable drive vcpu_info.evtchn_upcall_mask");
+
+    /* P2M (start_info.mfn_list) and M2P (0xF5800000) are inverse over every page of the domain. */
+    int ok = 1;
+    for (uint32_t pfn = 0; pfn < xen.si->nr_pages && ok; pfn++)
+        ok &= pv_mfn_to_pfn(pv_pfn_to_mfn(pfn)) == pfn;
+    check(ok, "xen: pfn_to_mfn / mfn_to_pfn round trip over every pseudo-physical page");
+
+    /* mmu_update: point xen_scratch's L1 entry at another frame (a machine address), see it through it. */
+    uint32_t va = (uint32_t)xen_scratch;
+    uint64_t *pte = xen_l1_entry(va);
+    uint64_t saved_pte = *pte;
+    uint64_t v1 = ((uint64_t)pv_pfn_to_mfn((uint32_t)xen_frames[0] >> 12) << 12) | PTE_P | PTE_RW;
+    pv_write_pte_l1(pte, v1);
+    int32_t rc = xen.last_rc;
+    uint64_t readback = *pte & ~0x60ull; /* A and D may be set by the walk */
+    pv_flush_tlb_one(va);
+    *(volatile uint32_t *)va = 0x600DF00D;
+    check(rc == 0 && readback == v1, "xen: write_pte_l1 (mmu_update with a machine address) reads back");
+    check(*(volatile uint32_t *)xen_frames[0] == 0x600DF00D, "xen: write_pte_l1 + flush_tlb_one (INVLPG_LOCAL): the VA reaches the new frame");
+    pv_write_pte_l1(pte, ((uint64_t)pv_pfn_to_mfn((uint32_t)xen_frames[1] >> 12) << 12) | PTE_P | PTE_RW);
+    pv_flush_tlb();
+    *(volatile uint32_t *)va = 0x12345678;
+    check(*(volatile uint32_t *)xen_frames[1] == 0x12345678 && *(volatile uint32_t *)xen_frames[0] == 0x600DF00D,
+          "xen: write_pte_l1 + flush_tlb (TLB_FLUSH_LOCAL): a remapped VA reaches the second frame only");
+    pv_write_pte_l1(pte, saved_pte);
+    pv_flush_tlb_one(va);
+
+    pv_load_pt_base(xen.si->pt_base);
+    check(xen.last_rc == 0, "xen: load_pt_base (pin + NEW_BASEPTR) of the bootstrap L3 returned 0");
+
+    extern uint8_t boot_stack_top[];
+    pv_set_kernel_stack((uint32_t)boot_stack_top);
+    check(xen.last_rc == 0, "xen: set_kernel_stack (stack_switch) returned 0");
+
+    /* set_timer_op + VIRQ_TIMER: block (no upcall handler yet) returns once the timer port is pending. */
+    uint64_t t0 = xen_system_time();
+    pv_irq_disable();
+    pv_arm_timer(TIMER_QUANTUM);
+    for (int i = 0; i < 10 && !xen_port_pending(xen.timer_port); i++) {
+        pv_idle();
+        pv_irq_disable();
+    }
+    int pending = xen_port_pending(xen.timer_port);
+    pv_irq_eoi();
+    uint64_t t1 = xen_system_time();
+    check(xen.bind_timer_rc == 0 && pending && !xen_port_pending(xen.timer_port) && t1 - t0 >= (uint64_t)TIMER_QUANTUM * 838u,
+          "xen: one-shot timer (set_timer_op, VIRQ_TIMER port) wakes sched_op block after 1 ms of system time");
+
+    xen_todo("trap table (set_trap_table), read_fault_addr (vcpu_info.arch.cr2)", "the trap entry code still loads ring-0 selectors");
+    xen_todo("the native suite (frame allocator, paging, ring-3 tasks, fork, preemption)", "the kernel core is not ported to ring 1 yet");
+    kprintf("# native only, not run here: PIC EOI, the identity pfn_to_mfn check, port-I/O shutdown\n");
+    if (test_number != XEN_TEST_COUNT)
+        check(0, "the plan matches the number of tests");
+    kprintf("# toykernel: %d of %d self-tests failed (2 TODO) under Xen; %s\n", failures, test_number,
+            failures ? "sched_op shutdown crash" : "sched_op shutdown poweroff");
+    pv_shutdown(failures == 0);
+}
+
 void __attribute__((noreturn)) kmain(struct boot_info *bi)
 {
+    if (bi->start_info)
+        kmain_xen(bi);
     platform_init();
     kprintf("toykernel: command line: %s\n", bi->cmdline);
     if (bi->bad_pv)
@@ -232,8 +349,7 @@ void __attribute__((noreturn)) kmain(struct boot_info *bi)
     if (bi->xen_base) {
         kprintf("toykernel: cpuid: hypervisor \"%s\" at leaf 0x%08x (Xen %u.%u)\n", bi->hv_signature, bi->xen_base,
                 bi->xen_version >> 16, bi->xen_version & 0xFFFF);
-        kprintf("toykernel: xen backend not built yet\n");
-        pv_shutdown(0);
+        kprintf("toykernel: Xen signature, but booted by multiboot: the native backend serves\n");
     }
     if (bi->hv_signature[0])
         kprintf("toykernel: cpuid: hypervisor \"%s\" (not Xen) at leaf 0x40000000\n", bi->hv_signature);
