@@ -69,9 +69,11 @@ public static class HelpText
           -m SIZE               RAM size: MiB (128), or with a suffix M or G (128M, 1G);
                                 default {RunOptions.DefaultMemoryMiB}, from {CommandLineParser.MinMemoryMiB} MiB to 3G
           -machine TYPE         pc (the default: bare hardware), or xen: a Xen-like hypervisor runs
-                                -kernel (a 32-bit PAE PV kernel with Xen ELF notes) in ring 1 with -m MiB
+                                -kernel (a 32-bit PAE PV kernel with Xen ELF notes; default: the toy
+                                kernel) in ring 1 with -m MiB
           --p2m-seed N          xen: the seed of the pseudo-physical to machine frame order (default 1)
-          -no-reboot            end the run when the guest resets (or triple faults) instead of rebooting
+          -no-reboot            end the run when the guest asks for a reset instead of rebooting
+                                (a triple fault always ends the run with status 4)
 
         Console:
           -serial TARGET        COM1: stdio (default; stdout, and stdin as input), none, or file:PATH

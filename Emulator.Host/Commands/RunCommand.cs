@@ -64,8 +64,6 @@ public static class RunCommand
 
     private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs)
     {
-        if (options.MachineType == "xen" && options.Kernel == null)
-            return Fail(console, "-machine xen needs -kernel (a Xen PV kernel)");
         string? kernel = options.Kernel;
         if (kernel == null && options.Bios == null)
         {
