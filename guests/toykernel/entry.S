@@ -63,7 +63,8 @@ isr_common:
     pushl %ds
     pushl %es
     pushal
-    movw $0x10, %ax
+    /* The kernel's data selector as trap_init found it: 0x10 in ring 0, FLAT_RING1_DS under Xen. */
+    movw kernel_ds, %ax
     movw %ax, %ds
     movw %ax, %es
     pushl %esp
@@ -75,7 +76,15 @@ trap_return:
     popl %es
     popl %ds
     addl $8, %esp
+    /*
+     * Under Xen (ring 1) the way back is the iret hypercall: its slot pushes EAX onto the
+     * EIP, CS, EFLAGS [, ESP, SS] frame left here and restores the upcall mask from the saved IF
+     * (XEN-ABI.md §3). The compare clobbers only EFLAGS, which both ways reload from the frame.
+     */
+    cmpb $0, pv_on_xen
+    jne 1f
     iret
+1:  jmp hypercall_page + 23 * 32
 
     /* switch_to(&old->kesp, new->kesp): callee-saved registers stay on each task's kernel stack. */
     .globl switch_to

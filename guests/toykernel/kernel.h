@@ -71,6 +71,9 @@ struct task {
 extern struct task tasks[MAX_TASKS];
 extern struct task *current;
 extern volatile uint32_t ticks, preemptions, demand_faults, breakpoints, tasks_killed;
+/* A kernel page fault while fault_fixup_eip is set resumes there (once), recording CR2 and the error code. */
+extern volatile uint32_t fault_fixup_eip, fault_seen_addr, fault_seen_err;
+extern uint16_t kernel_ds;
 extern char write_log[64];
 extern uint32_t write_log_len;
 void trap_init(void);

@@ -144,7 +144,8 @@ PVFN void xen_idle(void) { xen_hypercall(__HYPERVISOR_sched_op, 1 /* block */, 0
 
 /*
  * The native IDT turned into Xen's trap_info list (vector u8, flags u8 = DPL | 4 when an interrupt
- * gate should mask events, cs u16, address u32; ends with address 0), handlers in ring 1.
+ * gate should mask events, cs u16, address u32; ends with address 0), handlers in ring 1. A
+ * kernel-only gate (DPL 0) becomes DPL 1: the kernel's own ring, so its int3 still reaches the handler.
  */
 PVFN void xen_load_trap_table(const void *idtr)
 {
@@ -157,7 +158,8 @@ PVFN void xen_load_trap_table(const void *idtr)
         if (!(hi & 0x8000))
             continue;
         table[n].vector = (uint8_t)v;
-        table[n].flags = (uint8_t)(((hi >> 13) & 3) | (((hi >> 8) & 0xF) == 0xE ? 4 : 0));
+        uint32_t dpl = (hi >> 13) & 3;
+        table[n].flags = (uint8_t)((dpl ? dpl : 1) | (((hi >> 8) & 0xF) == 0xE ? 4 : 0));
         table[n].cs = FLAT_RING1_CS;
         table[n].address = (hi & 0xFFFF0000u) | (lo & 0xFFFF);
         n++;
