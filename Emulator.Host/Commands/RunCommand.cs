@@ -109,6 +109,8 @@ public static class RunCommand
         {
             var hv = new XenHypervisor(machine.Cpu, machine, options.MemoryMiB * 256u, options.P2mSeed, serialOut, log);
             DomainBuilder.Build(hv, xenKernel, options.Append, log);
+            // Printed at boot (stderr: stdout carries only the guest's console) so a run can be reproduced.
+            console.Stderr.WriteLine($"emu: xen: domain of {options.MemoryMiB} MiB, p2m seed {options.P2mSeed} (--p2m-seed)");
             kernel = null;
         }
         if (options.Bios != null)

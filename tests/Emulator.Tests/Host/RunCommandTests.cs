@@ -101,6 +101,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(r.Status == 0, $"status {r.Status}, stderr: {r.Stderr}");
         Assert.Contains("toykernel: pv=ops backend=xen", r.Stdout);
         Assert.Contains("toykernel: xen_version hypercall: Xen 4.17\n", r.Stdout);
+        Assert.Contains("emu: xen: domain of 128 MiB, p2m seed 1 (--p2m-seed)", r.Stderr);
     }
 
     [Fact]
