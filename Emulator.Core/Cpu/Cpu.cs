@@ -200,22 +200,27 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteOne()
     {
-        StartEip = Eip;
-        StartEsp = Regs[ESP];
         _trapAfter = (_eflags & FlagTF) != 0;
-        ref Instruction insn = ref Fetch();
-        if (!Faulted)
-        {
-            Eip = Code32 ? insn.NextIP32 : (ushort)insn.NextIP32;
-            Handlers[(int)insn.Code](this, ref insn);
-            if (SetInterruptShadow)
-            {
-                SetInterruptShadow = false;
-                InterruptShadow = true;
-            }
-        }
+        ExecuteInstruction();
         if (Faulted) HandleFault();
         else if (_trapAfter) DeliverPendingTrap();
+    }
+
+    /// <summary>Fetches and executes the instruction at CS:EIP; a fault is left pending in <see cref="Faulted"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ExecuteInstruction()
+    {
+        StartEip = Eip;
+        StartEsp = Regs[ESP];
+        ref Instruction insn = ref Fetch();
+        if (Faulted) return;
+        Eip = Code32 ? insn.NextIP32 : (ushort)insn.NextIP32;
+        Handlers[(int)insn.Code](this, ref insn);
+        if (SetInterruptShadow)
+        {
+            SetInterruptShadow = false;
+            InterruptShadow = !Faulted;
+        }
     }
 
     /// <summary>Rolls the faulting instruction back and delivers its exception.</summary>

@@ -1,5 +1,3 @@
-using Iced.Intel;
-
 namespace Emulator.Core.Cpu;
 
 /// <summary>Executing one instruction while keeping its exception pending instead of delivering it.</summary>
@@ -14,15 +12,8 @@ public sealed unsafe partial class Cpu
     /// </summary>
     internal void ExecuteOneUndelivered()
     {
-        StartEip = Eip;
-        StartEsp = Regs[ESP];
-        ref Instruction insn = ref Fetch();
-        if (!Faulted)
-        {
-            Eip = Code32 ? insn.NextIP32 : (ushort)insn.NextIP32;
-            Handlers[(int)insn.Code](this, ref insn);
-            SetInterruptShadow = false;
-        }
+        ExecuteInstruction();
+        InterruptShadow = false;
         if (Faulted)
         {
             Eip = StartEip;
