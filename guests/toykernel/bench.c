@@ -31,7 +31,8 @@ static void report(const struct boot_info *bi, const char *name, uint32_t n, uin
 {
     uint64_t net = total > baseline * n / N ? total - baseline * n / N : 0;
     uint64_t hundredths = net * 100 / n;
-    kprintf("bench pv=%s backend=native op=%s n=%u ticks_per_op=%u.%02u\n", strategy_name(bi->strategy), name, n,
+    kprintf("bench pv=%s backend=%s op=%s n=%u ticks_per_op=%u.%02u\n", strategy_name(bi->strategy),
+            bi->start_info ? "xen" : "native", name, n,
             (uint32_t)(hundredths / 100), (uint32_t)(hundredths % 100));
 }
 
@@ -69,11 +70,6 @@ void bench_run(const struct boot_info *bi)
     report(bi, "irq_save", N, MEASURE(N, sink = pv_irq_save()));
     uint32_t flags = pv_irq_save();
     report(bi, "irq_restore", N, MEASURE(N, pv_irq_restore(flags)));
-    static struct {
-        uint16_t limit;
-        uint32_t base;
-    } __attribute__((packed)) idtr;
-    __asm__ volatile("sidt %0" : "=m"(idtr));
     report(bi, "load_trap_table", N, MEASURE(N, pv_load_trap_table(&idtr)));
     report(bi, "set_kernel_stack", N, MEASURE(N, pv_set_kernel_stack(tasks[1].kstack_top)));
     report(bi, "arm_timer", N, MEASURE(N, pv_arm_timer(0xFFFF)));
@@ -81,6 +77,8 @@ void bench_run(const struct boot_info *bi)
     report(bi, "read_fault_addr", N, MEASURE(N, sink = pv_read_fault_addr()));
     report(bi, "pfn_to_mfn", N, MEASURE(N, sink = pv_pfn_to_mfn(i)));
     report(bi, "mfn_to_pfn", N, MEASURE(N, sink = pv_mfn_to_pfn(i)));
+    report(bi, "alloc_pt", N, MEASURE(N, pv_alloc_pt(table)));
+    report(bi, "release_pt", N, MEASURE(N, pv_release_pt(table, 1)));
     kprintf("# bench: console_write output follows: ");
     uint64_t console = MEASURE(16, pv_console_write(".", 1));
     kprintf("\n");

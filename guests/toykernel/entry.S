@@ -59,6 +59,23 @@ isr_syscall:
     pushl $0x80
     jmp isr_common
 
+    /*
+     * Xen's event upcall (set_callbacks / callback_op, XEN-ABI.md §3): a frame like an interrupt's,
+     * EIP, CS, EFLAGS [, ESP, SS], with events masked. It takes the trap path as vector VEC_XEN_EVENT.
+     */
+    .globl xen_event_callback
+xen_event_callback:
+    pushl $0
+    pushl $0x30
+    jmp isr_common
+
+    /* The failsafe callback (a segment reload on the way back failed): the trap path reports it. */
+    .globl xen_failsafe_callback
+xen_failsafe_callback:
+    pushl $0
+    pushl $0x31
+    jmp isr_common
+
 isr_common:
     pushl %ds
     pushl %es

@@ -26,6 +26,7 @@ void __attribute__((noreturn)) panic(const char *what, uint32_t value);
 
 /* mm.c */
 void mm_init(const struct boot_info *bi);
+extern uint32_t mm_bootstrap_frames_freed; /* Xen: frames of the domain builder's tables given back */
 uint32_t frame_alloc(void);            /* a zeroed frame's physical address, 0 when none is left */
 void frame_free(uint32_t phys);
 uint32_t frames_free(void);
@@ -51,6 +52,10 @@ struct trapframe {
 /* entry.S */
 extern uint32_t isr_table[48];
 extern void isr_syscall(void);
+extern void xen_event_callback(void);
+extern void xen_failsafe_callback(void);
+#define VEC_XEN_EVENT 0x30      /* the trap frame's vector for Xen's event upcall */
+#define VEC_XEN_FAILSAFE 0x31
 extern void trap_return(void);
 void switch_to(uint32_t *save_esp, uint32_t new_esp);
 
@@ -74,6 +79,12 @@ extern volatile uint32_t ticks, preemptions, demand_faults, breakpoints, tasks_k
 /* A kernel page fault while fault_fixup_eip is set resumes there (once), recording CR2 and the error code. */
 extern volatile uint32_t fault_fixup_eip, fault_seen_addr, fault_seen_err;
 extern uint16_t kernel_ds;
+extern int32_t trap_callbacks_rc;      /* Xen: callback_op(register) of the event and failsafe callbacks */
+struct idt_pointer {
+    uint16_t limit;
+    uint32_t base;
+} __attribute__((packed));
+extern struct idt_pointer idtr;        /* the kernel's IDT, the trap table load_trap_table takes */
 extern char write_log[64];
 extern uint32_t write_log_len;
 void trap_init(void);

@@ -6,10 +6,13 @@
 
 #define KERNEL_CS 0x08
 #define KERNEL_DS 0x10
-#define USER_CS 0x1B
-#define USER_DS 0x23
+#define NATIVE_USER_CS 0x1B
+#define NATIVE_USER_DS 0x23
 
-void platform_init(void);
+/* The ring-3 selectors: the kernel's own GDT natively, Xen's flat ring-3 selectors under Xen. */
+extern uint16_t user_cs, user_ds;
+
+void platform_init(int on_xen);
 void platform_enable_paging(uint32_t l3_phys);
 
 #endif

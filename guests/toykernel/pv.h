@@ -47,6 +47,8 @@
 #define OPN_pfn_to_mfn 17
 #define OPN_mfn_to_pfn 18
 #define OPN_shutdown 19
+#define OPN_alloc_pt 20
+#define OPN_release_pt 21
 #define PV_CHECK(name, ret, args) _Static_assert(OPN_##name == PV_OP_##name, "OPN_" #name);
 PV_OP_LIST(PV_CHECK)
 #undef PV_CHECK
@@ -236,6 +238,34 @@ static inline uint32_t pv_mfn_to_pfn(uint32_t mfn)
     return pv_ops.mfn_to_pfn(mfn);
 #else
     return PV_CALL1(OPN_mfn_to_pfn, mfn);
+#endif
+}
+
+/*
+ * alloc_pt / release_pt: a frame starts or stops being a page table (Linux's pv_ops.mmu.alloc_pte
+ * and release_pte). Natively nothing happens; under Xen a page-table frame must have no writable
+ * mapping (XEN-ABI.md §6), so the backend maps it read-only in the direct map, and on release
+ * unpins an L3 and maps the frame writable again.
+ */
+static inline void pv_alloc_pt(uint32_t phys)
+{
+#if PV_STRATEGY == PV_FLAG
+    PV_IF_XEN(xen_alloc_pt(phys)) {}
+#elif PV_STRATEGY == PV_OPS
+    pv_ops.alloc_pt(phys);
+#else
+    PV_CALL1(OPN_alloc_pt, phys);
+#endif
+}
+
+static inline void pv_release_pt(uint32_t phys, uint32_t level)
+{
+#if PV_STRATEGY == PV_FLAG
+    PV_IF_XEN(xen_release_pt(phys, level)) {}
+#elif PV_STRATEGY == PV_OPS
+    pv_ops.release_pt(phys, level);
+#else
+    PV_CALL2(OPN_release_pt, phys, level);
 #endif
 }
 

@@ -48,7 +48,9 @@
     X(read_fault_addr, uint32_t, (void))                                                  \
     X(pfn_to_mfn, uint32_t, (uint32_t pfn))                                               \
     X(mfn_to_pfn, uint32_t, (uint32_t mfn))                                               \
-    X(shutdown, void, (uint32_t success))
+    X(shutdown, void, (uint32_t success))                                                 \
+    X(alloc_pt, void, (uint32_t phys))                                                    \
+    X(release_pt, void, (uint32_t phys, uint32_t level))
 
 enum pv_op_id {
 #define PV_ENUM(name, ret, args) PV_OP_##name,
@@ -69,7 +71,7 @@ extern const char *const pv_op_names[PV_NR_OPS];
 /* Set once at boot: 1 when running on Xen (the flag strategy tests it at every call site). */
 extern uint8_t pv_on_xen;
 
-/* The two backends' implementations (pv_native.c, pv_xen_stub.c). */
+/* The two backends' implementations (pv_native.c, pv_xen.c). */
 #define PV_DECL(name, ret, args) ret native_##name args PVFN; ret xen_##name args PVFN;
 PV_OP_LIST(PV_DECL)
 #undef PV_DECL

@@ -90,6 +90,14 @@ PVFN uint32_t native_read_fault_addr(void)
     return v;
 }
 
+/* Natively the kernel writes its page tables through the direct map: nothing to do. */
+PVFN void native_alloc_pt(uint32_t phys) { (void)phys; }
+PVFN void native_release_pt(uint32_t phys, uint32_t level)
+{
+    (void)phys;
+    (void)level;
+}
+
 PVFN uint32_t native_pfn_to_mfn(uint32_t pfn) { return pfn; }
 PVFN uint32_t native_mfn_to_pfn(uint32_t mfn) { return mfn; }
 
@@ -133,7 +141,7 @@ static void native_platform_init(void)
     gdt[0] = 0;
     gdt[1] = descriptor(0, 0xFFFFF, 0x9A, 0xC); /* 0x08 ring-0 code */
     gdt[2] = descriptor(0, 0xFFFFF, 0x92, 0xC); /* 0x10 ring-0 data */
-    gdt[3] = descriptor(0, 0xFFFFF, 0xFA, 0xC); /* 0x1B ring-3 code */
+    gdt[3] = descriptor(0, 0xFFFFF, 0xFA, 0xC); /* 0x1B ring-3 code (NATIVE_USER_CS) */
     gdt[4] = descriptor(0, 0xFFFFF, 0xF2, 0xC); /* 0x23 ring-3 data */
     gdt[5] = descriptor((uint32_t)&native_tss, sizeof native_tss - 1, 0x89, 0x0); /* 0x28 TSS */
     native_tss.ss0 = KERNEL_DS;
@@ -173,8 +181,18 @@ static void native_platform_init(void)
     outb(COM1 + 2, 0x07);
 }
 
-void platform_init(void)
+uint16_t user_cs, user_ds;
+
+/* Natively the kernel owns the machine; under Xen the GDT, PIC and UART are the hypervisor's, and the flat selectors serve. */
+void platform_init(int on_xen)
 {
+    if (on_xen) {
+        user_cs = 0xe02b; /* FLAT_RING3_CS, XEN-ABI.md §4 */
+        user_ds = 0xe033; /* FLAT_RING3_DS */
+        return;
+    }
+    user_cs = NATIVE_USER_CS;
+    user_ds = NATIVE_USER_DS;
     native_platform_init();
 }
 

@@ -2,8 +2,8 @@
  * Boot-time call-site patching (the "patch" strategy). Every site in the patch build of the
  * kernel core is a 6-byte `call *pv_ops+4*op` with a record in .pvpatch. Once the ops table holds
  * the chosen backend, each site becomes either the native instruction sequence (when the backend
- * is native and the sequence fits), or a direct `call rel32` to the implementation; the rest of
- * the site is one multi-byte NOP (SDM Vol. 2B, NOP: 0F 1F /0), so padding costs one instruction.
+ * is native and the sequence fits), padded with one multi-byte NOP (SDM Vol. 2B, NOP: 0F 1F /0),
+ * or a direct `cs call rel32` to the implementation, which fills the six bytes by itself.
  */
 #include "pv_defs.h"
 
@@ -36,6 +36,8 @@ static const struct native_seq native_seqs[PV_NR_OPS] = {
     [PV_OP_pfn_to_mfn] = {0, {0}},                              /* identity: the result is the argument */
     [PV_OP_mfn_to_pfn] = {0, {0}},
     [PV_OP_shutdown] = {0xFF, {0}},
+    [PV_OP_alloc_pt] = {0, {0}},                                /* nothing natively */
+    [PV_OP_release_pt] = {0, {0}},
 };
 
 /* The recommended multi-byte NOPs (SDM Vol. 2B, NOP, Table 4-12), by length. */
@@ -83,10 +85,11 @@ uint32_t pv_patch_sites(void)
             pad(site + seq.len, len - seq.len);
             pv_patch_inlined++;
         } else {
-            int32_t rel = (int32_t)((uint32_t)target - (s->site + 5));
-            site[0] = 0xE8; /* call rel32 */
-            memcpy(site + 1, &rel, 4);
-            pad(site + 5, len - 5);
+            /* `cs call rel32`: the ignored CS prefix fills the sixth byte, so the site stays one instruction (as Linux pads its patched calls). */
+            int32_t rel = (int32_t)((uint32_t)target - (s->site + 6));
+            site[0] = 0x2E;
+            site[1] = 0xE8;
+            memcpy(site + 2, &rel, 4);
         }
         count++;
     }

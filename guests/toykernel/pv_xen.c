@@ -64,19 +64,63 @@ void xen_port_clear(uint32_t port)
     __atomic_and_fetch(&((uint32_t *)(xen.shared + SI_EVTCHN_PENDING))[port / 32], ~(1u << (port % 32)), __ATOMIC_SEQ_CST);
 }
 
+/* shared_info (a machine address) over our page: P|RW, invalidate that VA. */
+static int32_t map_shared_info(void)
+{
+    return xen_hypercall(__HYPERVISOR_update_va_mapping, (uint32_t)shared_info_page, (xen.si->shared_info & ~0xFFFu) | 0x3, 0,
+                         UVMF_INVLPG, 0);
+}
+
 void xen_init(const struct xen_start_info *si)
 {
     xen.si = si;
     xen.p2m = (const uint32_t *)si->mfn_list;
-    /* Map shared_info (a machine address) over our page: P|RW, invalidate that VA. */
-    xen.map_shared_rc = xen_hypercall(__HYPERVISOR_update_va_mapping, (uint32_t)shared_info_page,
-                                      (si->shared_info & ~0xFFFu) | 0x3, 0, 2 /* UVMF_INVLPG */, 0);
+    xen.map_shared_rc = map_shared_info();
     xen.shared = shared_info_page;
     xen.version = (uint32_t)xen_hypercall(__HYPERVISOR_xen_version, 0, 0, 0, 0, 0);
     /* VIRQ_TIMER on vCPU 0: its port latches pending when the one-shot timer fires. */
     struct { uint32_t virq, vcpu, port; } bind = {0, 0, 0};
     xen.bind_timer_rc = xen_hypercall(__HYPERVISOR_event_channel_op, 1 /* bind_virq */, (uint32_t)&bind, 0, 0, 0);
     xen.timer_port = bind.port;
+}
+
+/* The kernel's own tables map the RAM page behind shared_info_page: map shared_info there again (Linux's xen_pagetable_init does the same). */
+int32_t xen_remap_shared_info(void) { return xen.remap_shared_rc = map_shared_info(); }
+
+/* callback_op(register) for the event upcall and the failsafe callback, both in ring 1 (XEN-ABI.md §4 callback_register). */
+int32_t xen_register_callbacks(uint32_t event_eip, uint32_t failsafe_eip)
+{
+    struct { uint16_t type, flags; uint32_t cs, eip; } cb[2] = {
+        {0 /* CALLBACKTYPE_event */, 0, FLAT_RING1_CS, event_eip},
+        {1 /* CALLBACKTYPE_failsafe */, 0, FLAT_RING1_CS, failsafe_eip},
+    };
+    int32_t rc = xen_hypercall(__HYPERVISOR_callback_op, 0, (uint32_t)&cb[0], 0, 0, 0);
+    return rc ? rc : xen_hypercall(__HYPERVISOR_callback_op, 0, (uint32_t)&cb[1], 0, 0, 0);
+}
+
+/*
+ * The event upcall's scan (2-level ABI, XEN-ABI.md §4): clear evtchn_upcall_pending first, then
+ * take the selector and each selected word's pending and unmasked ports. Returns 1 when the timer
+ * port is pending; the timer handler's irq_eoi clears it. Other ports (none is bound) are cleared.
+ */
+int xen_event_scan(void)
+{
+    volatile uint8_t *s = xen.shared;
+    s[SI_UPCALL_PENDING] = 0;
+    uint32_t sel = __atomic_exchange_n((uint32_t *)(s + SI_PENDING_SEL), 0, __ATOMIC_SEQ_CST);
+    int timer = 0;
+    while (sel) {
+        uint32_t w = (uint32_t)__builtin_ctz(sel);
+        sel &= sel - 1;
+        uint32_t pending = ((volatile uint32_t *)(s + SI_EVTCHN_PENDING))[w] & ~((volatile uint32_t *)(s + SI_EVTCHN_MASK))[w];
+        if (w == xen.timer_port / 32 && (pending & (1u << (xen.timer_port % 32)))) {
+            timer = 1;
+            pending &= ~(1u << (xen.timer_port % 32));
+        }
+        if (pending)
+            __atomic_and_fetch(&((uint32_t *)(s + SI_EVTCHN_PENDING))[w], ~pending, __ATOMIC_SEQ_CST);
+    }
+    return timer;
 }
 
 /* ---- the operations -------------------------------------------------------------------------- */
@@ -98,16 +142,50 @@ PVFN void xen_write_pte_l1(uint32_t *entry, uint32_t lo, uint32_t hi) { mmu_upda
 PVFN void xen_write_pte_l2(uint32_t *entry, uint32_t lo, uint32_t hi) { mmu_update(entry, lo, hi); }
 PVFN void xen_write_pte_l3(uint32_t *entry, uint32_t lo, uint32_t hi) { mmu_update(entry, lo, hi); }
 
-/* Pin the L3 (already pinned gives -EINVAL, which is fine), then make it the base. */
+/*
+ * L3s this backend has pinned, by pseudo-physical frame (Linux's PG_pinned): an L3 is pinned the
+ * first time it is loaded, so switching back to it costs one hypercall and no revalidation; an
+ * L3 beyond the tracked range is pinned every time (a second pin's -EINVAL is harmless).
+ */
+#define PIN_TRACKED_PFNS 8192
+static uint32_t pinned_l3[PIN_TRACKED_PFNS / 32];
+
+static int pin_tracked(uint32_t pfn) { return pfn < PIN_TRACKED_PFNS && (pinned_l3[pfn / 32] >> (pfn % 32)) & 1; }
+
 PVFN void xen_load_pt_base(uint32_t l3_phys)
 {
-    uint32_t mfn = xen.p2m[l3_phys >> 12];
-    xen_mmuext(2 /* PIN_L3_TABLE */, mfn);
-    xen_mmuext(5 /* NEW_BASEPTR */, mfn);
+    uint32_t pfn = l3_phys >> 12, mfn = xen.p2m[pfn];
+    if (!pin_tracked(pfn)) {
+        xen_mmuext(MMUEXT_PIN_L3_TABLE, mfn);
+        if (pfn < PIN_TRACKED_PFNS)
+            pinned_l3[pfn / 32] |= 1u << (pfn % 32);
+    }
+    xen_mmuext(MMUEXT_NEW_BASEPTR, mfn);
 }
 
-PVFN void xen_flush_tlb_one(uint32_t va) { xen_mmuext(7 /* INVLPG_LOCAL */, va); }
-PVFN void xen_flush_tlb(void) { xen_mmuext(6 /* TLB_FLUSH_LOCAL */, 0); }
+/* The direct-map entry of a pseudo-physical frame (VIRT_BASE 0: its VA is its pseudo-physical address). */
+static void map_frame(uint32_t phys, uint32_t flags)
+{
+    xen_hypercall(__HYPERVISOR_update_va_mapping, phys, (xen.p2m[phys >> 12] << 12) | flags, 0, UVMF_INVLPG, 0);
+}
+
+/* A page table must have no writable mapping (XEN-ABI.md §6): read-only in the direct map. */
+PVFN void xen_alloc_pt(uint32_t phys) { map_frame(phys, 0x21 /* P|A */); }
+
+/* An L3 leaves the pinned set first (which drops the types of the tables below it), then the frame is writable again. */
+PVFN void xen_release_pt(uint32_t phys, uint32_t level)
+{
+    uint32_t pfn = phys >> 12;
+    if (level == 3) {
+        xen_mmuext(MMUEXT_UNPIN_TABLE, xen.p2m[pfn]);
+        if (pfn < PIN_TRACKED_PFNS)
+            pinned_l3[pfn / 32] &= ~(1u << (pfn % 32));
+    }
+    map_frame(phys, 0x63 /* P|RW|A|D */);
+}
+
+PVFN void xen_flush_tlb_one(uint32_t va) { xen_mmuext(MMUEXT_INVLPG_LOCAL, va); }
+PVFN void xen_flush_tlb(void) { xen_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0); }
 
 /* evtchn_upcall_mask is the virtual IF; save/restore speak EFLAGS.IF (0x200) like the native ones. */
 PVFN void xen_irq_disable(void)

@@ -5,6 +5,7 @@
  * and only the idle loop of task 0 (the boot context) runs with interrupts on.
  */
 #include "kernel.h"
+#include "xen.h"
 
 #define SYS_WRITE 1
 #define SYS_GETPID 2
@@ -35,10 +36,7 @@ struct gate {
     uint16_t off_hi;
 };
 static struct gate idt[256] __attribute__((aligned(8)));
-static struct {
-    uint16_t limit;
-    uint32_t base;
-} __attribute__((packed)) idtr;
+struct idt_pointer idtr;
 
 static void set_gate(int v, uint32_t handler, int dpl)
 {
@@ -51,6 +49,7 @@ static void set_gate(int v, uint32_t handler, int dpl)
 
 /* The data selector entry.S loads on every trap: the one the kernel runs with (ring 0 or Xen's ring 1). */
 uint16_t kernel_ds;
+int32_t trap_callbacks_rc;
 
 void trap_init(void)
 {
@@ -61,6 +60,9 @@ void trap_init(void)
     idtr.limit = sizeof idt - 1;
     idtr.base = (uint32_t)idt;
     pv_load_trap_table(&idtr);
+    /* Under Xen timer ticks arrive as event upcalls rather than IRQ0: register the entry points once. */
+    if (pv_on_xen)
+        trap_callbacks_rc = xen_register_callbacks((uint32_t)xen_event_callback, (uint32_t)xen_failsafe_callback);
     tasks[0].pid = 0;
     tasks[0].state = T_RUNNABLE;
     tasks[0].l3 = kernel_l3;
@@ -111,8 +113,8 @@ int task_spawn(void (*entry)(int) __attribute__((regparm(1))), int arg)
     memset(&tf, 0, sizeof tf);
     tf.eax = (uint32_t)arg; /* regparm(1): the argument in EAX */
     tf.eip = (uint32_t)entry;
-    tf.cs = USER_CS;
-    tf.ds = tf.es = tf.user_ss = USER_DS;
+    tf.cs = user_cs;
+    tf.ds = tf.es = tf.user_ss = user_ds;
     tf.eflags = 0x202; /* IF: the timer preempts ring 3 */
     tf.user_esp = USER_END - 16;
     task_stack(t, &tf);
@@ -327,6 +329,21 @@ static void syscall(struct trapframe *tf)
     tf->eax = r;
 }
 
+/* The one-shot timer expired (IRQ0 natively, VIRQ_TIMER's port under Xen). */
+static void timer_interrupt(struct trapframe *tf)
+{
+    ticks++;
+    pv_irq_eoi();
+    if (preempt_enabled && live_tasks() > 0)
+        pv_arm_timer(TIMER_QUANTUM);
+    else
+        timer_running = 0;
+    if (preempt_enabled && (tf->cs & 3) == 3) {
+        preemptions++;
+        schedule();
+    }
+}
+
 void trap_dispatch(struct trapframe *tf)
 {
     switch (tf->vector) {
@@ -337,16 +354,11 @@ void trap_dispatch(struct trapframe *tf)
         breakpoints++;
         return;
     case 32: /* IRQ0: the one-shot timer expired */
-        ticks++;
-        pv_irq_eoi();
-        if (preempt_enabled && live_tasks() > 0)
-            pv_arm_timer(TIMER_QUANTUM);
-        else
-            timer_running = 0;
-        if (preempt_enabled && (tf->cs & 3) == 3) {
-            preemptions++;
-            schedule();
-        }
+        timer_interrupt(tf);
+        return;
+    case VEC_XEN_EVENT: /* Xen's event upcall: VIRQ_TIMER is the one bound port */
+        if (xen_event_scan())
+            timer_interrupt(tf);
         return;
     case 0x80:
         syscall(tf);

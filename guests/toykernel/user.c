@@ -137,7 +137,7 @@ USERFN void u_read_kernel(int arg)
     exit(99);
 }
 
-/* Writes an address no table maps (L3 slot 3): the kernel must kill it. */
+/* Writes an address no table maps (L3 slot 3 holds an empty L2, or Xen's hole at its top): the kernel must kill it. */
 USERFN void u_write_unmapped(int arg)
 {
     (void)arg;

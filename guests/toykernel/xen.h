@@ -15,10 +15,21 @@
 #define __HYPERVISOR_console_io 18
 #define __HYPERVISOR_mmuext_op 26
 #define __HYPERVISOR_sched_op 29
+#define __HYPERVISOR_callback_op 30
 #define __HYPERVISOR_event_channel_op 32
 
 #define FLAT_RING1_CS 0xe019
 #define FLAT_RING1_DS 0xe021
+#define FLAT_RING3_CS 0xe02b
+#define FLAT_RING3_DS 0xe033
+
+/* mmuext_op commands and update_va_mapping flags (XEN-ABI.md §4, §5). */
+#define MMUEXT_PIN_L3_TABLE 2
+#define MMUEXT_UNPIN_TABLE 4
+#define MMUEXT_NEW_BASEPTR 5
+#define MMUEXT_TLB_FLUSH_LOCAL 6
+#define MMUEXT_INVLPG_LOCAL 7
+#define UVMF_INVLPG 2
 #define MACH2PHYS_VIRT_START 0xF5800000u
 
 /* start_info (XEN-ABI.md §4), the fields the kernel reads. */
@@ -46,7 +57,7 @@ struct xen_state {
     const uint32_t *p2m;          /* start_info.mfn_list */
     uint32_t version;             /* xen_version(XENVER_version) */
     int32_t console_rc;           /* console_io(write) of the first line */
-    int32_t map_shared_rc, bind_timer_rc;
+    int32_t map_shared_rc, remap_shared_rc, bind_timer_rc;
     uint32_t timer_port;
     int32_t last_rc;              /* the result of the backend's last hypercall */
 };
@@ -58,5 +69,8 @@ uint64_t xen_system_time(void);
 int xen_port_pending(uint32_t port);
 void xen_port_clear(uint32_t port);
 int32_t xen_mmuext(uint32_t cmd, uint32_t arg1);
+int32_t xen_remap_shared_info(void);
+int32_t xen_register_callbacks(uint32_t event_eip, uint32_t failsafe_eip);
+int xen_event_scan(void);
 
 #endif
