@@ -173,18 +173,21 @@ void mm_init(const struct boot_info *bi)
     /*
      * The kernel half: one L2 with 16 L1 tables for 32 MiB; page 0 stays unmapped (null pointers
      * fault). All tables are allocated first: under Xen the new tables (like the bootstrap ones,
-     * still live) must appear read-only in the direct map they build.
+     * still live) must appear read-only in the direct map they build. Until a frame is a page
+     * table it is ordinary memory, so the L1s are filled with plain stores (as Linux fills tables
+     * it has not pinned yet) and only then handed to pv_alloc_pt and linked through the pv layer.
      */
-    kernel_l3 = pt_frame_alloc();
-    kernel_l2 = (uint64_t *)pt_frame_alloc();
-    uint32_t top_l2 = pt_frame_alloc();
-    for (uint32_t t = 0; t < DIRECT_MAP_END / (2u << 20); t++)
-        kernel_l1[t] = (uint64_t *)pt_frame_alloc();
-    if (!kernel_l1[DIRECT_MAP_END / (2u << 20) - 1])
+    uint32_t nl1 = DIRECT_MAP_END / (2u << 20);
+    kernel_l3 = frame_alloc();
+    kernel_l2 = (uint64_t *)frame_alloc();
+    uint32_t top_l2 = frame_alloc();
+    for (uint32_t t = 0; t < nl1; t++)
+        kernel_l1[t] = (uint64_t *)frame_alloc();
+    if (!kernel_l1[nl1 - 1])
         panic("out of frames for the kernel page tables", 0);
 
     uint32_t ustart = (uint32_t)__user_start, uend = (uint32_t)__user_end;
-    for (uint32_t t = 0; t < DIRECT_MAP_END / (2u << 20); t++) {
+    for (uint32_t t = 0; t < nl1; t++) {
         uint64_t *l1 = kernel_l1[t];
         for (uint32_t i = 0; i < 512; i++) {
             uint32_t pa = (t * 512 + i) * PAGE_SIZE;
@@ -195,10 +198,16 @@ void mm_init(const struct boot_info *bi)
                 flags = PTE_P | PTE_US; /* the ring-3 programs: user, read-only */
             else if (si && live_table_frame(si, pa, top_l2))
                 flags = PTE_P;
-            pv_write_pte_l1(&l1[i], make_pte(pa, flags));
+            l1[i] = make_pte(pa, flags);
         }
+    }
+    pv_alloc_pt(kernel_l3);
+    pv_alloc_pt((uint32_t)kernel_l2);
+    pv_alloc_pt(top_l2);
+    for (uint32_t t = 0; t < nl1; t++) {
+        pv_alloc_pt((uint32_t)kernel_l1[t]);
         /* U/S and R/W are decided by the L1 entries, so the L2 entries allow both. */
-        pv_write_pte_l2(&kernel_l2[t], make_pte((uint32_t)l1, PTE_P | PTE_RW | PTE_US));
+        pv_write_pte_l2(&kernel_l2[t], make_pte((uint32_t)kernel_l1[t], PTE_P | PTE_RW | PTE_US));
     }
     pv_write_pte_l3(&((uint64_t *)kernel_l3)[0], make_pte((uint32_t)kernel_l2, PTE_P));
     pv_write_pte_l3(&((uint64_t *)kernel_l3)[3], make_pte(top_l2, PTE_P));
