@@ -1,3 +1,4 @@
+using Emulator.Core.Tracing;
 using Serilog;
 
 namespace Emulator.Core.Bus;
@@ -13,6 +14,9 @@ public sealed class PortBus
     private readonly ILogger _log;
 
     public PortBus(ILogger? log = null) => _log = log ?? Serilog.Log.Logger;
+
+    /// <summary>Records every access when the trace level is full; null otherwise (one null check per access).</summary>
+    public Tracer? Tracer;
 
     /// <summary>Claims <paramref name="count"/> consecutive ports starting at <paramref name="first"/>.</summary>
     public void Register(ushort first, int count, IPortDevice device)
@@ -30,13 +34,20 @@ public sealed class PortBus
     public uint Read(ushort port, int size)
     {
         var dev = _devices[port];
-        if (dev != null) return dev.ReadPort(port, size);
-        LogUnclaimed(port, "read");
-        return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+        uint value;
+        if (dev != null) value = dev.ReadPort(port, size);
+        else
+        {
+            LogUnclaimed(port, "read");
+            value = size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+        }
+        Tracer?.Emit(new IoEvent(Tracer.Now, false, port, size, value));
+        return value;
     }
 
     public void Write(ushort port, int size, uint value)
     {
+        Tracer?.Emit(new IoEvent(Tracer.Now, true, port, size, value));
         var dev = _devices[port];
         if (dev != null) { dev.WritePort(port, size, value); return; }
         LogUnclaimed(port, "write");

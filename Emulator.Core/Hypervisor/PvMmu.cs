@@ -1,5 +1,6 @@
 using Emulator.Core.Memory;
 using Emulator.Core.Timing;
+using Emulator.Core.Tracing;
 using static Emulator.Core.Hypervisor.XenAbi;
 
 namespace Emulator.Core.Hypervisor;
@@ -42,6 +43,9 @@ public sealed class PvMmu
 
     /// <summary>The hypervisor's L2 entries for slots <see cref="XenL2FirstSlot"/>..511 of every L2Xen.</summary>
     public readonly ulong[] XenL2Entries = new ulong[512 - XenL2FirstSlot];
+
+    /// <summary>Records validated entry updates and base-pointer loads; null when nothing records.</summary>
+    public Tracer? Tracer;
 
     /// <summary>Machine frames in the machine.</summary>
     public uint FrameCount { get; }
@@ -220,7 +224,7 @@ public sealed class PvMmu
         uint mfn = (uint)(ma >> 12);
         if (!OwnedByDomain(mfn)) return -EINVAL;
         if (_typeCount[mfn] > 0 && IsPageTable(_type[mfn]))
-            return UpdateTableEntry(mfn, (int)((ma & 0xFFF) >> 3), _type[mfn], val, preserveAd);
+            return UpdateTableEntry(mfn, (int)((ma & 0xFFF) >> 3), _type[mfn], val, preserveAd, "mmu_update");
         // Not a page table: a plain store, allowed while the frame may be writable.
         int rc = GetPageType(mfn, PageType.Writable);
         if (rc < 0) return rc;
@@ -229,7 +233,7 @@ public sealed class PvMmu
         return 0;
     }
 
-    private int UpdateTableEntry(uint mfn, int index, PageType t, ulong val, bool preserveAd)
+    private int UpdateTableEntry(uint mfn, int index, PageType t, ulong val, bool preserveAd, string via)
     {
         uint ma = (mfn << 12) + (uint)index * 8;
         ulong old = _mem.Read64(ma);
@@ -256,6 +260,8 @@ public sealed class PvMmu
             _mem.Write64(ma, val);
             PutEntryRef(level, old);
         }
+        if (Tracer is { Detailed: true } tr)
+            tr.Emit(new PageTableEvent(tr.Now, ma, t == PageType.L2Xen ? "L2" : t.ToString(), old, val, via));
         if (t == PageType.L3 && mfn == BaseMfn) ReloadBase();
         return 0;
     }
@@ -270,7 +276,7 @@ public sealed class PvMmu
         if ((l2e & P) == 0 || (l2e & PSE) != 0) return -EINVAL;
         uint l1 = (uint)((l2e & AddressMask) >> 12);
         if (l1 >= FrameCount || _typeCount[l1] == 0 || _type[l1] != PageType.L1) return -EINVAL;
-        return UpdateTableEntry(l1, (int)((va >> 12) & 511), PageType.L1, val, preserveAd: false);
+        return UpdateTableEntry(l1, (int)((va >> 12) & 511), PageType.L1, val, preserveAd: false, "update_va_mapping");
     }
 
     // ---- Pinning and the base pointer -------------------------------------------------------
@@ -305,6 +311,7 @@ public sealed class PvMmu
         uint old = BaseMfn;
         BaseMfn = mfn;
         ReloadBase();
+        if (Tracer is { Detailed: true } tr) tr.Emit(new Cr3Event(tr.Now, mfn << 12, "new_baseptr"));
         if (old != uint.MaxValue)
         {
             _refCount[old]--;

@@ -1,4 +1,5 @@
 using Emulator.Core.Timing;
+using Emulator.Core.Tracing;
 using static Emulator.Core.Hypervisor.XenAbi;
 
 namespace Emulator.Core.Hypervisor;
@@ -95,8 +96,12 @@ public sealed partial class XenHypervisor
     {
         if (DomainDead || _inHypercall || _eventEip == 0) return;
         if (_mem.Read8(SharedInfo + SiUpcallPending) == 0 || _mem.Read8(SharedInfo + SiUpcallMask) != 0) return;
+        uint fromEip = _cpu.Eip;
+        int fromCpl = _cpu.Cpl;
         if (!Bounce(_eventCs, _eventEip, false, 0, maskEvents: true))
             CrashDomain($"cannot deliver the event upcall to {_eventCs:X4}:{_eventEip:X8}");
+        else if (_tracer is { Detailed: true } t)
+            t.Emit(new UpcallEvent(_clock.Now, _eventEip, fromEip, fromCpl, _mem.Read32(SharedInfo + SiPendingSel)));
     }
 
     // ---- event_channel_op --------------------------------------------------------------------

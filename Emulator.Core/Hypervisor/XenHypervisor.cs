@@ -3,6 +3,7 @@ using Emulator.Core.Cpu;
 using Emulator.Core.Machine;
 using Emulator.Core.Memory;
 using Emulator.Core.Timing;
+using Emulator.Core.Tracing;
 using Serilog;
 using static Emulator.Core.Hypervisor.XenAbi;
 using CpuCore = Emulator.Core.Cpu.Cpu;
@@ -38,6 +39,14 @@ public sealed partial class XenHypervisor : ICpuHypervisor
 
     /// <summary>Raised after every hypercall (also each entry of a multicall). Nothing is allocated when nobody listens.</summary>
     public event Action<HypercallEvent>? HypercallCompleted;
+
+    /// <summary>Where trace events go (hypercalls are traced by listening to <see cref="HypercallCompleted"/>); null when nothing records.</summary>
+    public Tracer? Tracer
+    {
+        get => _tracer;
+        set { _tracer = value; Mmu.Tracer = value; }
+    }
+    private Tracer? _tracer;
 
     /// <summary>Set once the domain shut down or crashed.</summary>
     public bool DomainDead { get; private set; }
@@ -191,6 +200,8 @@ public sealed partial class XenHypervisor : ICpuHypervisor
     public bool Intercept(byte vector, EventKind kind, bool hasError, uint errorCode)
     {
         _clock.Now += HypervisorCosts.Trap;
+        if (_tracer != null && !(kind == EventKind.SoftwareInt && vector == HypercallVector && _cpu.Cpl == 1))
+            _cpu.TraceDelivery(vector, kind, hasError, errorCode, "hypervisor");
         switch (kind)
         {
             case EventKind.External:

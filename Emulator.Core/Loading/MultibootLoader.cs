@@ -98,7 +98,10 @@ public static class MultibootLoader
             next = AlignUp(end);
         }
 
-        string commandLine = string.IsNullOrEmpty(append) ? kernelPath : kernelPath + " " + append;
+        // The command line starts with the kernel's name, as boot loaders give it; the file name alone,
+        // so that what the guest sees (and a trace of it) does not depend on where the image lies.
+        string kernelName = Path.GetFileName(kernelPath);
+        string commandLine = string.IsNullOrEmpty(append) ? kernelName : kernelName + " " + append;
         byte[] info = BuildInfoArea(MultibootLayout.InfoAreaBase, memory.RamSize, commandLine, placed);
         if (MultibootLayout.InfoAreaBase + (ulong)info.Length > MultibootLayout.ConventionalTop)
             throw new LoadException(kernelPath,

@@ -22,10 +22,18 @@ public sealed class PhysicalMemory
     private readonly ushort[] _region = new ushort[PageCount];
     private readonly List<(uint Base, byte[] Data)> _roms = new();
     private readonly List<(uint Base, uint Size, IMmioDevice Device)> _mmio = new();
-    private readonly byte[] _codePages = new byte[PageCount];
+    /// <summary>Per page: <see cref="CodeWatch"/> and/or <see cref="TableWatch"/>; 0 for almost every page, so a write costs one load and test.</summary>
+    private readonly byte[] _watch = new byte[PageCount];
+    private const byte CodeWatch = 1, TableWatch = 2;
 
     /// <summary>Called with the address and size of every write to a page marked as holding cached decoded code.</summary>
     public Action<uint, int>? CodePageWritten;
+
+    /// <summary>
+    /// Called before a guest store to a page marked as a live page table (tracing only), with the
+    /// address, size and value about to be written. The page walker's accessed/dirty updates are not stores.
+    /// </summary>
+    public Action<uint, int, uint>? TablePageWriting;
 
     /// <summary>All ones, or all ones but bit 20 while the A20 gate is disabled.</summary>
     public uint A20Mask { get; private set; } = 0xFFFFFFFF;
@@ -92,14 +100,41 @@ public sealed class PhysicalMemory
 
     // ---- Decode-cache support -------------------------------------------------------------
 
-    public void MarkCodePage(uint pfn) => _codePages[pfn] = 1;
+    public void MarkCodePage(uint pfn) => _watch[pfn] |= CodeWatch;
 
-    public void ClearCodePage(uint pfn) => _codePages[pfn] = 0;
+    public void ClearCodePage(uint pfn) => _watch[pfn] &= unchecked((byte)~CodeWatch);
+
+    // ---- Page-table watch (tracing) -----------------------------------------------------------
+
+    public void WatchTablePage(uint pfn) => _watch[pfn] |= TableWatch;
+
+    public void UnwatchTablePage(uint pfn) => _watch[pfn] &= unchecked((byte)~TableWatch);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void NotifyWrite(uint addr, int size)
+    private void NotifyWrite(uint addr, int size, uint value)
     {
-        if (_codePages[addr >> PageShift] != 0) CodePageWritten?.Invoke(addr, size);
+        byte w = _watch[addr >> PageShift];
+        if (w != 0) WatchedWrite(addr, size, value, w);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WatchedWrite(uint addr, int size, uint value, byte w)
+    {
+        if ((w & TableWatch) != 0) TablePageWriting?.Invoke(addr, size, value);
+        if ((w & CodeWatch) != 0) CodePageWritten?.Invoke(addr, size);
+    }
+
+    /// <summary>The page walker's accessed/dirty update of an entry: invalidates decoded code like any write, but is no page-table store.</summary>
+    public void WriteEntryFlags32(uint addr, uint value)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length - 3 && (addr & 0xFFF) <= 0xFFC && _kind[addr >> PageShift] == PageKind.Ram)
+        {
+            if ((_watch[addr >> PageShift] & CodeWatch) != 0) CodePageWritten?.Invoke(addr, 4);
+            BinaryPrimitives.WriteUInt32LittleEndian(_ram.AsSpan((int)addr), value);
+            return;
+        }
+        Write32(addr, value);
     }
 
     // ---- Accesses ---------------------------------------------------------------------------
@@ -139,7 +174,7 @@ public sealed class PhysicalMemory
         addr &= A20Mask;
         if (addr < (uint)_ram.Length && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            NotifyWrite(addr, 1);
+            NotifyWrite(addr, 1, value);
             _ram[addr] = value;
             return;
         }
@@ -152,7 +187,7 @@ public sealed class PhysicalMemory
         addr &= A20Mask;
         if (addr < (uint)_ram.Length - 1 && (addr & 0xFFF) != 0xFFF && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            NotifyWrite(addr, 2);
+            NotifyWrite(addr, 2, value);
             BinaryPrimitives.WriteUInt16LittleEndian(_ram.AsSpan((int)addr), value);
             return;
         }
@@ -166,7 +201,7 @@ public sealed class PhysicalMemory
         addr &= A20Mask;
         if (addr < (uint)_ram.Length - 3 && (addr & 0xFFF) <= 0xFFC && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            NotifyWrite(addr, 4);
+            NotifyWrite(addr, 4, value);
             BinaryPrimitives.WriteUInt32LittleEndian(_ram.AsSpan((int)addr), value);
             return;
         }
@@ -226,7 +261,7 @@ public sealed class PhysicalMemory
         switch (_kind[p])
         {
             case PageKind.Ram:
-                NotifyWrite(addr, 1);
+                NotifyWrite(addr, 1, value & 0xFF);
                 _ram[addr] = (byte)value;
                 break;
             case PageKind.Mmio:

@@ -35,9 +35,18 @@ public static class CommandLineParser
         throw new UsageException($"unknown command '{first}' (the command that boots a machine is `emu run`)");
     }
 
+    private static Emulator.Core.Tracing.TraceLevel ParseTraceLevel(string text) => text.ToLowerInvariant() switch
+    {
+        "boot" => Emulator.Core.Tracing.TraceLevel.Boot,
+        "hypercall" => Emulator.Core.Tracing.TraceLevel.Hypercall,
+        "full" => Emulator.Core.Tracing.TraceLevel.Full,
+        _ => throw new UsageException($"bad trace level '{text}' for -trace-level: expected boot, hypercall or full", "run"),
+    };
+
     private static CliRequest ParseRun(string[] args)
     {
         var o = new RunOptions();
+        bool traceLevelGiven = false;
         for (int i = 0; i < args.Length; i++)
         {
             string word = args[i];
@@ -82,12 +91,16 @@ public static class CommandLineParser
                 case "p2m-seed": o.P2mSeed = ParseSeed(Value("a number"), word); break;
                 case "max-instructions": o.MaxInstructions = ParseCount(Value("a number of instructions"), word); break;
                 case "stats": NoValue(); o.Stats = true; break;
+                case "trace": o.TraceFile = NonEmpty(Value("a trace file (JSON Lines)"), word); break;
+                case "trace-level": o.TraceLevel = ParseTraceLevel(Value("boot, hypercall or full")); traceLevelGiven = true; break;
                 case "log-level": o.LogLevel = ParseLogLevel(Value("verbose, debug, information, warning or error")); break;
                 case "log-file": o.LogFile = NonEmpty(Value("a file name"), word); break;
                 default:
                     throw new UsageException($"unknown option '{word}'", "run");
             }
         }
+        if (traceLevelGiven && o.TraceFile == null)
+            throw new UsageException("-trace-level needs -trace FILE (the file the trace is recorded into)", "run");
         if (o.Initrd != null && o.Kernel == null)
             throw new UsageException("-initrd needs -kernel (modules are loaded with a multiboot kernel)", "run");
         // Without -kernel and -bios the default guest boots, and -append is its command line.

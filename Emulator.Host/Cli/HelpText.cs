@@ -83,6 +83,11 @@ public static class HelpText
         Run control and diagnostics:
           --max-instructions N  stop after N instructions (exit status 124)
           --stats               print instructions executed, wall time and MIPS on stderr at exit
+          -trace FILE           record a trace as JSON Lines into FILE (one event per line, stamped with
+                                virtual time; complete after any ending, Ctrl-C included)
+          -trace-level LEVEL    boot (boot, mode changes, console lines, the end), hypercall (the
+                                default: also exceptions, interrupts, hypercalls, upcalls, CR3 loads,
+                                page-table updates) or full (also every port access)
           --log-level LEVEL     verbose, debug, information, warning (default) or error; logs go to stderr
           --log-file PATH       also write the log to PATH
           -h, --help            show this help
@@ -92,6 +97,7 @@ public static class HelpText
           emu run -append "pv=patch bench"
           emu run -kernel guests/build/hello.elf -append "exit=5 hi"     (prints, exits with 11)
           emu run -kernel guests/build/loop.elf --stats
+          emu run -machine xen -append pv=ops -trace boot.jsonl        (then: emu trace stats boot.jsonl)
 
         {ExitStatuses}
         """;

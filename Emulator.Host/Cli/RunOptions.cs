@@ -1,3 +1,4 @@
+using Emulator.Core.Tracing;
 using Serilog.Events;
 
 namespace Emulator.Host.Cli;
@@ -26,6 +27,10 @@ public sealed class RunOptions
     public bool NoReboot { get; set; }
     public ulong? MaxInstructions { get; set; }
     public bool Stats { get; set; }
+    /// <summary>-trace: the JSON Lines file a trace is recorded into (null: no trace).</summary>
+    public string? TraceFile { get; set; }
+    /// <summary>-trace-level: how much the trace records.</summary>
+    public TraceLevel TraceLevel { get; set; } = TraceLevel.Hypercall;
     public LogEventLevel LogLevel { get; set; } = LogEventLevel.Warning;
     public string? LogFile { get; set; }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Emulator.Core.Hypervisor;
 using Emulator.Core.Loading;
 using Emulator.Core.Machine;
+using Emulator.Core.Tracing;
 using Emulator.Devices;
 using Emulator.Host.Cli;
 using Emulator.Host.Logging;
@@ -35,12 +36,14 @@ public static class RunCommand
         using (log)
         {
             var outputs = new List<Stream>();
+            var trace = new TraceHolder();
             try
             {
-                return Run(options, console, log, outputs);
+                return Run(options, console, log, outputs, trace);
             }
             catch (LoadException e)
             {
+                trace.Recording?.Complete(null, e.Message, ExitStatus.Usage);
                 return Fail(console, e.Message);
             }
             catch (Exception e)
@@ -48,10 +51,12 @@ public static class RunCommand
                 // A bug in the emulator, never the guest's doing: one line on the console, the stack in the log.
                 log.Fatal(e, "Internal error");
                 console.Stderr.WriteLine($"emu: internal error: {e.GetType().Name}: {e.Message}");
+                trace.Recording?.Complete(null, $"internal error: {e.GetType().Name}: {e.Message}", ExitStatus.InternalError);
                 return new Outcome(ExitStatus.InternalError, null, 0, TimeSpan.Zero);
             }
             finally
             {
+                trace.Recording?.Dispose();
                 foreach (var s in outputs)
                 {
                     try { s.Flush(); } catch (IOException) { }
@@ -62,7 +67,13 @@ public static class RunCommand
         }
     }
 
-    private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs)
+    /// <summary>The trace being recorded, if any, so that an internal error still completes the file.</summary>
+    private sealed class TraceHolder
+    {
+        public TraceRecording? Recording;
+    }
+
+    private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs, TraceHolder trace)
     {
         string? kernel = options.Kernel;
         if (kernel == null && options.Bios == null)
@@ -98,6 +109,19 @@ public static class RunCommand
         }
 
         var machine = new Machine((uint)ramBytes, log) { NoReboot = options.NoReboot };
+        TraceRecording? recording = null;
+        if (options.TraceFile != null)
+        {
+            Stream traceFile;
+            try { traceFile = new FileStream(options.TraceFile, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                return Fail(console, $"cannot open the trace file {options.TraceFile}: {e.Message}");
+            }
+            recording = trace.Recording = TraceRecording.Start(machine, options.TraceLevel, traceFile, hypervisorProfile: xen);
+            // Console lines are recorded whatever -serial says, so the tap sits in front of the output (or of nothing).
+            serialOut = recording.TapConsole(serialOut);
+        }
         var platform = PcPlatform.Attach(machine, new PcPlatformOptions
         {
             SerialOutput = serialOut,
@@ -108,7 +132,9 @@ public static class RunCommand
         if (xenKernel != null)
         {
             var hv = new XenHypervisor(machine.Cpu, machine, options.MemoryMiB * 256u, options.P2mSeed, serialOut, log);
-            DomainBuilder.Build(hv, xenKernel, options.Append, log);
+            var domain = DomainBuilder.Build(hv, xenKernel, options.Append, log);
+            recording?.Emit(BootEventFor(machine, options, "xen", "xen-pv", kernel!, domain.Notes.Entry));
+            recording?.AttachHypervisor(hv); // from the first guest instruction on: the builder's own work is the boot event
             // Printed at boot (stderr: stdout carries only the guest's console) so a run can be reproduced.
             console.Stderr.WriteLine($"emu: xen: domain of {options.MemoryMiB} MiB, p2m seed {options.P2mSeed} (--p2m-seed)");
             kernel = null;
@@ -117,12 +143,14 @@ public static class RunCommand
         {
             RomLoader.Load(machine.Memory, machine.Cpu, options.Bios, log);
             machine.AfterReset = () => { }; // the firmware is mapped: a reset restarts it at F000:FFF0
+            if (kernel == null) recording?.Emit(BootEventFor(machine, options, "pc", "bios", options.Bios, 0xFFFFFFF0));
         }
         if (kernel != null)
         {
             var modules = ParseModules(options.Initrd);
             var boot = MultibootLoader.Prepare(machine.Memory, kernel, options.Append, modules, log);
             boot.Install(machine.Memory, machine.Cpu);
+            recording?.Emit(BootEventFor(machine, options, "pc", "multiboot", kernel, boot.Entry));
             // As QEMU's multiboot option ROM does on every boot, a reset loads the kernel again.
             machine.AfterReset = () => boot.Install(machine.Memory, machine.Cpu);
         }
@@ -157,6 +185,7 @@ public static class RunCommand
             if (onCancel != null) Console.CancelKeyPress -= onCancel;
         }
 
+        recording?.Complete(exit);
         foreach (var s in outputs) s.Flush();
         switch (exit.Kind)
         {
@@ -178,6 +207,17 @@ public static class RunCommand
                 $"emu: {instructions} instructions in {seconds:F3} s: {mips:F2} MIPS"));
         }
         return new Outcome(exit.ExitStatus, exit, instructions, stopwatch.Elapsed);
+    }
+
+    /// <summary>The boot event: the image by file name only (so traces do not depend on where the files are) and pv= from the command line.</summary>
+    private static BootEvent BootEventFor(Machine machine, RunOptions o, string profile, string loader, string image, uint entry)
+    {
+        string cmdline = o.Append ?? "";
+        string? strategy = null;
+        foreach (var word in cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            if (word.StartsWith("pv=", StringComparison.Ordinal)) strategy = word[3..];
+        return new BootEvent(machine.Clock.Now, profile, loader, Path.GetFileName(image), entry, cmdline, strategy, o.MemoryMiB,
+            profile == "xen" ? o.P2mSeed : null);
     }
 
     private static IReadOnlyList<MultibootModuleSpec> ParseModules(string? initrd)

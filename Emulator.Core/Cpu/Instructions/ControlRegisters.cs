@@ -78,6 +78,7 @@ public sealed unsafe partial class Cpu
         if (paePaging && ((old ^ value) & (Cr0PG | Cr0CD | Cr0NW)) != 0 && !Mmu.LoadPdptes(Cr3)) return false;
         Cr0 = value;
         if (((old ^ value) & (Cr0PG | Cr0WP)) != 0) Mmu.FlushAll();
+        if (Tracer != null) TraceCr0(old, value);
         return true;
     }
 
@@ -90,6 +91,7 @@ public sealed unsafe partial class Cpu
         if (PagingEnabled && (Cr4 & Cr4PAE) != 0 && !Mmu.LoadPdptes(value)) return false;
         Cr3 = value;
         Mmu.FlushNonGlobal();
+        if (Tracer != null) TraceCr3(value);
         return true;
     }
 
@@ -106,6 +108,7 @@ public sealed unsafe partial class Cpu
         if (changed && PagingEnabled && (value & Cr4PAE) != 0 && !Mmu.LoadPdptes(Cr3)) return false;
         Cr4 = value;
         if (changed) Mmu.FlushAll();
+        if (Tracer != null) TraceCr4(old, value);
         return true;
     }
 

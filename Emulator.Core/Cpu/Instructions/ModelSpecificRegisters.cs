@@ -78,6 +78,7 @@ public sealed unsafe partial class Cpu
             case MsrEfer:
                 if ((value & ~EferNXE) != 0) return false; // SCE, LME and LMA are not implemented
                 if (((Efer ^ value) & EferNXE) != 0) Mmu.FlushAll(); // NXE changes cached rights and reserved bits
+                if (Tracer != null) TraceEfer(Efer, value);
                 Efer = value;
                 return true;
             default:

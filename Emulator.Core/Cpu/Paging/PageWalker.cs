@@ -143,9 +143,9 @@ public sealed partial class Mmu
         bool dirty = (finalLow & D) != 0;
         if (commit)
         {
-            if (hasUpper && (upperLow & A) == 0) mem.Write32(upperAddr, upperLow | A);
+            if (hasUpper && (upperLow & A) == 0) mem.WriteEntryFlags32(upperAddr, upperLow | A);
             uint want = finalLow | A | (kind == AccessKind.Write ? D : 0);
-            if (want != finalLow) mem.Write32(finalAddr, want);
+            if (want != finalLow) mem.WriteEntryFlags32(finalAddr, want);
             dirty |= kind == AccessKind.Write;
         }
         // Until the page is known dirty a write must walk again to set D.

@@ -71,6 +71,7 @@ public sealed partial class Cpu
     internal void DeliverEvent(byte vector, EventKind kind, bool hasError, uint errorCode)
     {
         if (Hypervisor != null && Hypervisor.Intercept(vector, kind, hasError, errorCode)) return;
+        if (Tracer != null) TraceDelivery(vector, kind, hasError, errorCode, "guest");
         if (!ProtectedMode) DeliverReal(vector);
         else DeliverProtected(vector, kind, hasError, errorCode);
     }

@@ -18,22 +18,10 @@ namespace Emulator.Tests.Guests;
 /// </summary>
 public sealed partial class ToyKernelTests
 {
-    private sealed record Result(int Status, string Stdout, string Stderr, RunCommand.Outcome Outcome);
-
-    private static Result Boot(string? append)
+    private static CapturedRun Boot(string? append)
     {
-        var stdout = new MemoryStream();
-        var stderr = new StringWriter();
-        var console = new HostConsole
-        {
-            Stdout = stdout,
-            Stderr = stderr,
-            GetEnvironmentVariable = _ => null,
-            BaseDirectory = AppContext.BaseDirectory,
-        };
         var options = new RunOptions { Kernel = GuestImages.ToyKernel, Append = append, MaxInstructions = 50_000_000 };
-        var outcome = RunCommand.ExecuteDetailed(options, console);
-        return new Result(outcome.ExitStatus, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString(), outcome);
+        return CapturedRun.Execute(options);
     }
 
     [GeneratedRegex(@"^1\.\.(\d+)$", RegexOptions.Multiline)]

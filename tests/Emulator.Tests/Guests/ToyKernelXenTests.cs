@@ -15,19 +15,8 @@ namespace Emulator.Tests.Guests;
 /// </summary>
 public sealed partial class ToyKernelXenTests
 {
-    private sealed record Result(int Status, string Stdout, string Stderr, RunCommand.Outcome Outcome);
-
-    private static Result Boot(string append, uint memoryMiB, ulong p2mSeed)
+    private static CapturedRun Boot(string append, uint memoryMiB, ulong p2mSeed)
     {
-        var stdout = new MemoryStream();
-        var stderr = new StringWriter();
-        var console = new HostConsole
-        {
-            Stdout = stdout,
-            Stderr = stderr,
-            GetEnvironmentVariable = _ => null,
-            BaseDirectory = AppContext.BaseDirectory,
-        };
         var options = new RunOptions
         {
             Kernel = GuestImages.ToyKernel,
@@ -37,8 +26,7 @@ public sealed partial class ToyKernelXenTests
             P2mSeed = p2mSeed,
             MaxInstructions = 50_000_000,
         };
-        var outcome = RunCommand.ExecuteDetailed(options, console);
-        return new Result(outcome.ExitStatus, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString(), outcome);
+        return CapturedRun.Execute(options);
     }
 
     [GeneratedRegex(@"^(not ok|ok) (\d+) - (.+)$", RegexOptions.Multiline)]

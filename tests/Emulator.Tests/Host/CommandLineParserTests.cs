@@ -152,6 +152,20 @@ public class CommandLineParserTests
     }
 
     [Fact]
+    public void TraceOptions()
+    {
+        Assert.Null(Run("run").TraceFile);
+        var o = Run("run", "-trace", "boot.jsonl");
+        Assert.Equal("boot.jsonl", o.TraceFile);
+        Assert.Equal(Emulator.Core.Tracing.TraceLevel.Hypercall, o.TraceLevel); // the default level
+        Assert.Equal(Emulator.Core.Tracing.TraceLevel.Full, Run("run", "-trace", "t", "-trace-level", "full").TraceLevel);
+        Assert.Equal(Emulator.Core.Tracing.TraceLevel.Boot, Run("run", "-trace-level=BOOT", "-trace=t").TraceLevel);
+        Assert.Contains("bad trace level 'all' for -trace-level: expected boot, hypercall or full", Error("run", "-trace", "t", "-trace-level", "all").Message);
+        Assert.Contains("-trace-level needs -trace FILE", Error("run", "-trace-level", "boot").Message);
+        Assert.Contains("option -trace needs a value", Error("run", "-trace").Message);
+    }
+
+    [Fact]
     public void OutputTargets()
     {
         Assert.Equal(OutputTarget.None, Run("run", "-serial", "none").Serial);

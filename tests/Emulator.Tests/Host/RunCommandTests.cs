@@ -16,24 +16,10 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private sealed record Result(int Status, string Stdout, string Stderr, RunCommand.Outcome Outcome);
+    private static CapturedRun Run(RunOptions options, Func<string, string?>? env = null, string? baseDirectory = null) =>
+        CapturedRun.Execute(options, env, baseDirectory);
 
-    private static Result Run(RunOptions options, Func<string, string?>? env = null, string? baseDirectory = null)
-    {
-        var stdout = new MemoryStream();
-        var stderr = new StringWriter();
-        var console = new HostConsole
-        {
-            Stdout = stdout,
-            Stderr = stderr,
-            GetEnvironmentVariable = env ?? (_ => null),
-            BaseDirectory = baseDirectory ?? AppContext.BaseDirectory,
-        };
-        var outcome = RunCommand.ExecuteDetailed(options, console);
-        return new Result(outcome.ExitStatus, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString(), outcome);
-    }
-
-    private static Result RunArgs(params string[] args) =>
+    private static CapturedRun RunArgs(params string[] args) =>
         Run(Assert.IsType<RunRequest>(CommandLineParser.Parse(args.Prepend("run").ToArray())).Options);
 
     /// <summary>The loop guest's checksum recomputed from its C source (guests/loop/loop.c), with xorshift32 (Marsaglia 2003).</summary>
@@ -224,7 +210,7 @@ public sealed class RunCommandTests : IDisposable
         var r = RunArgs("-kernel", GuestImages.Hello, "-append", "exit=5 hi");
         Assert.True(r.Status == 11, $"status {r.Status}, stderr: {r.Stderr}");
         Assert.Contains("hello: Hello from a multiboot guest!\n", r.Stdout);
-        Assert.Contains($"hello: command line: {GuestImages.Hello} exit=5 hi\n", r.Stdout);
+        Assert.Contains("hello: command line: hello.elf exit=5 hi\n", r.Stdout); // the file name, not the path
         Assert.Contains("hello: exiting with status 5\n", r.Stdout);
         Assert.Equal(ExitKind.DebugExit, r.Outcome.Exit?.Kind);
     }
