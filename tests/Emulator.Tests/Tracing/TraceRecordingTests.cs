@@ -186,6 +186,24 @@ public sealed class TraceRecordingTests
     }
 
     [Fact]
+    public void TheFileIsCompleteAfterTheHostInterruptsTheRun()
+    {
+        // Ctrl-C calls Machine.Interrupt from another thread; here a clock event calls it at a known virtual time.
+        var machine = new Emulator.Core.Machine.Machine(64u << 20);
+        Emulator.Core.Loading.MultibootLoader.Load(machine.Memory, machine.Cpu, GuestImages.Loop);
+        var output = new MemoryStream();
+        var recording = TraceRecording.Start(machine, TraceLevel.Hypercall, output, hypervisorProfile: false);
+        machine.Clock.ScheduleAt(200_000, machine.Interrupt);
+        var exit = machine.Run();
+        recording.Complete(exit);
+        recording.Dispose();
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Emulator.Core.Machine.ExitKind.Interrupted, exit.Kind);
+        Assert.StartsWith("{\"i\":0,\"type\":\"trace\"", lines[0]);
+        Assert.Matches("^\\{\"i\":2000\\d\\d,\"type\":\"end\",\"reason\":\"interrupted\",\"status\":130,", lines[^1]);
+    }
+
+    [Fact]
     public void AMissingKernelStillLeavesACompleteTraceSayingWhy()
     {
         var r = TraceRun.Record(new RunOptions { Kernel = "/nonexistent/kernel.elf", TraceLevel = TraceLevel.Boot });
