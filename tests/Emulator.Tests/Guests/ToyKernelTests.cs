@@ -1,3 +1,4 @@
+using Emulator.Core.Hypervisor;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -165,10 +166,16 @@ public sealed partial class ToyKernelTests
         return (int)(sym["__pvpatch_end"].Value - sym["__pvpatch_start"].Value) / 8;
     }
 
-    private sealed class MemoryCodeReader(Emulator.Core.Memory.PhysicalMemory memory) : CodeReader
+    /// <summary>Reads code at linear addresses through the CPU's page tables (without touching the TLB's state).</summary>
+    private sealed class MemoryCodeReader(Emulator.Core.Cpu.Cpu cpu) : CodeReader
     {
         public uint Position;
-        public override int ReadByte() => memory.Read8(Position++);
+        public override int ReadByte()
+        {
+            uint linear = Position++;
+            if (!cpu.PagingEnabled) return cpu.Memory.Read8(linear);
+            return cpu.Mmu.Probe(linear, out uint pa) ? cpu.Memory.Read8(pa) : 0;
+        }
     }
 
     /// <summary>
@@ -180,7 +187,7 @@ public sealed partial class ToyKernelTests
     /// call through the table must read it, so zero reads means zero calls through it.
     /// Returns (reads of the table, instructions checked, exit).
     /// </summary>
-    private static (int Reads, long Checked, MachineExit? Exit, string Output) CountOpsTableReads(string strategy)
+    private static (int Reads, long Checked, MachineExit? Exit, string Output) CountOpsTableReads(string strategy, bool xen = false)
     {
         var elf = ElfImage.Load(GuestImages.ToyKernel);
         var sym = Symbols(elf);
@@ -190,13 +197,25 @@ public sealed partial class ToyKernelTests
         Assert.Equal(22u * 4, tableSize); // twenty-two operations, one pointer each
 
         var serial = new MemoryStream();
-        var machine = new Machine(128u << 20);
-        PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = serial });
-        var boot = MultibootLoader.Prepare(machine.Memory, GuestImages.ToyKernel, $"pv={strategy}", []);
-        boot.Install(machine.Memory, machine.Cpu);
+        Machine machine;
+        if (xen)
+        {
+            // The kernel in ring 1 on the hypervisor: the same check, on what the Xen backend patched in.
+            machine = new Machine((uint)XenHypervisor.MachineRamBytes(32 * 256));
+            var hv = new XenHypervisor(machine.Cpu, machine, 32 * 256, 1, serial);
+            DomainBuilder.Build(hv, elf, $"pv={strategy}");
+        }
+        else
+        {
+            machine = new Machine(128u << 20);
+            PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = serial });
+            var boot = MultibootLoader.Prepare(machine.Memory, GuestImages.ToyKernel, $"pv={strategy}", []);
+            boot.Install(machine.Memory, machine.Cpu);
+        }
+        int kernelRing = xen ? 1 : 0;
 
         var cpu = machine.Cpu;
-        var reader = new MemoryCodeReader(machine.Memory);
+        var reader = new MemoryCodeReader(cpu);
         var decoder = Iced.Intel.Decoder.Create(32, reader);
         bool armed = false;
         int reads = 0;
@@ -205,9 +224,8 @@ public sealed partial class ToyKernelTests
         for (long step = 0; step < 50_000_000 && cpu.StopReason == Emulator.Core.Cpu.CpuStopReason.None; step++)
         {
             if (!armed && cpu.Eip == kmain) armed = true;
-            if (armed && cpu.Cpl == 0 && !cpu.Halted)
+            if (armed && cpu.Cpl == kernelRing && !cpu.Halted)
             {
-                // Ring 0 runs in the identity-mapped kernel half: linear == physical.
                 uint eip = cpu.Segs[Emulator.Core.Cpu.Cpu.CS].Base + cpu.Eip;
                 reader.Position = eip;
                 decoder.IP = eip;
@@ -249,6 +267,17 @@ public sealed partial class ToyKernelTests
         Assert.Contains("toykernel: pv=patch backend=native", output);
         Assert.DoesNotContain("not ok", output);
         Assert.Contains("powering off", output);
+        Assert.True(checkedCount > 1_000_000, $"only {checkedCount} instructions checked");
+        Assert.Equal(0, reads);
+    }
+
+    [Fact]
+    public void PatchedKernelNeverReadsTheOpsTableUnderXenEither()
+    {
+        var (reads, checkedCount, _, output) = CountOpsTableReads("patch", xen: true);
+        Assert.Contains("toykernel: pv=patch backend=xen", output);
+        Assert.DoesNotContain("not ok", output);
+        Assert.Contains("sched_op shutdown poweroff", output);
         Assert.True(checkedCount > 1_000_000, $"only {checkedCount} instructions checked");
         Assert.Equal(0, reads);
     }
