@@ -52,3 +52,31 @@ uint32_t cmdline_uint(const char *cmdline, const char *name, uint32_t fallback)
     }
     return fallback;
 }
+
+const char *cmdline_word(const char *cmdline, const char *name)
+{
+    const char *p = cmdline;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *value = match_name(p, name);
+        if (value)
+            return value;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return 0;
+}
+
+int cmdline_word_is(const char *value, const char *text)
+{
+    while (*text) {
+        if (*value != *text)
+            return 0;
+        value++;
+        text++;
+    }
+    return *value == ' ' || *value == '\0';
+}
