@@ -23,12 +23,14 @@ public static class CommandLineParser
         {
             case "-h" or "-help" or "--help" or "help":
                 if (args.Count > 1 && args[1] == "run") return new HelpRequest("run");
+                if (args.Count > 1 && args[1] == BenchCommandLine.HelpTopic) return new HelpRequest(BenchCommandLine.HelpTopic);
                 if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the only command is run");
                 return new HelpRequest(null);
             case "-version" or "--version":
                 return new VersionRequest();
             case "run":
                 return ParseRun(args.Skip(1).ToArray());
+            case "bench": return BenchCommandLine.Parse(args.Skip(1).ToArray());
         }
         if (first.StartsWith('-'))
             throw new UsageException($"unknown option '{first}' (options come after the command: emu run {first} ...)");

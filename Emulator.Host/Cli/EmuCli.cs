@@ -14,6 +14,7 @@ public static class EmuCli
         }
         catch (UsageException e)
         {
+            if (e.HelpTopic == BenchCommandLine.HelpTopic) { console.Stderr.WriteLine($"emu: {e.Message}\nTry 'emu bench --help' for the options of emu bench."); return ExitStatus.Usage; }
             console.Stderr.WriteLine($"emu: {e.Message}");
             console.Stderr.WriteLine(e.HelpTopic == "run"
                 ? "Try 'emu run --help' for the options of emu run."
@@ -23,6 +24,7 @@ public static class EmuCli
 
         switch (request)
         {
+            case HelpRequest { Topic: BenchCommandLine.HelpTopic }: WriteStdout(console, HelpText.Bench); return ExitStatus.Success;
             case HelpRequest h:
                 WriteStdout(console, h.Topic == "run" ? HelpText.Run : HelpText.Main);
                 return ExitStatus.Success;
@@ -31,6 +33,7 @@ public static class EmuCli
                 return ExitStatus.Success;
             case RunRequest r:
                 return RunCommand.Execute(r.Options, console);
+            case BenchRequest b: return BenchCommand.Execute(b, console);
             default:
                 throw new InvalidOperationException($"unhandled request {request}");
         }

@@ -35,6 +35,7 @@ public static class HelpText
 
         Usage:
           emu run [options]        boot a machine (see `emu run --help`)
+          emu bench [options]      measure the emulator's speed, MIPS per workload (see `emu bench --help`)
           emu --help               show this help
           emu run --help           show the options of `emu run`
           emu --version            show the version
@@ -42,6 +43,55 @@ public static class HelpText
         With no image, `emu run` boots the demo guest, the toy kernel (guests/build/toykernel.elf).
 
         {ExitStatuses}
+        """;
+
+    public const string Bench = """
+        Usage: emu bench [--runs N] [--warmup N] [--only CASES] [--iterations N] [--json FILE]
+                         [--compare FILE] [--qemu]
+
+        Measures how fast the emulator runs a set of guests, in this process (Release builds only
+        give meaningful figures). Each case runs --warmup times unmeasured, then --runs times; a run
+        is timed with the wall clock around the guest's execution only (not building the machine or
+        loading the image). Its instruction count is the machine's retired instructions (virtual
+        time), the same on every run: a REP string instruction counts once per 1024 iterations, and
+        for the toy kernel cases idle time skipped at HLT and, under xen, the hypervisor's charged
+        costs count too. MIPS = instructions / median seconds / 1e6; min-max are the MIPS of the
+        slowest and fastest runs. Nothing is subtracted from our figures. A progress line goes to
+        stderr; the table to stdout.
+
+        Cases (guests/build/bench.elf phases, then the toy kernel):
+          alu                   integer ALU operations and branches
+          mem                   loads and stores, REP MOVSD/STOSD, REPE CMPSD, REPNE SCASB, LODSD
+          call                  call/ret, push/pop, nested, recursive and indirect calls
+          paging                PTE rewrites with INVLPG, CR3 reloads, touching the remapped pages
+          io                    port I/O: the slave PIC's mask, port 0x80, CMOS RAM
+          none                  the bench guest's start-up and exit alone
+          toykernel-boot        the toy kernel's boot and self-tests (-machine pc, pv=ops)
+          toykernel-bench-pc    the toy kernel's bench mode (pv=ops bench) on -machine pc
+          toykernel-bench-xen   the same under -machine xen
+        Each bench guest phase retires about 60 million instructions by default.
+
+        Options:
+          --runs N              measured runs per case (default 5)
+          --warmup N            unmeasured runs before them (default 1)
+          --only CASES          only these cases, separated by commas (e.g. alu,mem,toykernel-boot)
+          --iterations N        iterations=N for the bench guest's phases (default: each phase's own)
+          --json FILE           write the results as JSON (schema "emu-bench", version 1)
+          --compare FILE        show each case's change in MIPS against a result saved with --json
+          --qemu                also time qemu-system-i386 -accel tcg on each bench guest phase and on
+                                phase=none (one process per run, wall clock, same runs and warm-ups);
+                                QEMU's MIPS = (our instructions for the phase - for none) / (QEMU's
+                                median time for the phase - for none), so its start-up is not counted.
+                                Shown with the ratio ours/QEMU. Without QEMU on PATH: a note, no column.
+          -h, --help            show this help
+
+        Examples:
+          emu bench --json before.json
+          emu bench --only alu,paging --runs 7 --compare before.json
+          emu bench --qemu
+
+        Exit status: 0 measured; 1 a case did not end as a correct run does (or not the same way every
+        time); 2 bad options, a missing or malformed --compare file, or a guest image not built.
         """;
 
     public static string Run => $"""
