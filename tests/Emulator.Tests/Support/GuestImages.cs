@@ -26,5 +26,6 @@ public static class GuestImages
 
     public static string Hello => Find("hello.elf");
     public static string Loop => Find("loop.elf");
+    public static string Bench => Find("bench.elf");
     public static string ToyKernel => Find("toykernel.elf");
 }
