@@ -13,9 +13,18 @@ namespace Emulator.Host.Benchmarking;
 /// <param name="MachineType">pc or xen (-machine).</param>
 /// <param name="ExpectedExitStatus">The exit status of a correct run.</param>
 /// <param name="GuestPhase">The bench guest's phase=NAME (null for the toy kernel cases): QEMU can run these too.</param>
+/// <param name="Iterations">The bench guest's iterations=N (0: none given, for phase=none and the toy kernel).</param>
 public sealed record BenchCase(string Name, string Description, string Image, string Append, string MachineType,
-    int ExpectedExitStatus, string? GuestPhase)
+    int ExpectedExitStatus, string? GuestPhase, uint Iterations = 0)
 {
+    /// <summary>A phase of the bench guest (guests/bench) on -machine pc, iterations=N when N is not 0.</summary>
+    public static BenchCase ForGuestPhase(string phase, string description, uint iterations) =>
+        new(phase, description, BenchSuite.GuestImage, iterations == 0 ? $"phase={phase}" : $"phase={phase} iterations={iterations}",
+            "pc", BenchSuite.GuestExitStatus, phase, iterations);
+
+    /// <summary>The same bench guest phase with another iteration count.</summary>
+    public BenchCase WithIterations(uint iterations) => ForGuestPhase(GuestPhase!, Description, iterations);
+
     /// <summary>The options of the equivalent `emu run -kernel PATH -append ... -machine ... -serial none`.</summary>
     public RunOptions ToRunOptions(string imagePath) => new()
     {

@@ -38,6 +38,13 @@ public sealed class BenchRunner
         return new BenchResult(benchCase.Name, benchCase.Description, instructions ?? 0, new BenchTimings(seconds));
     }
 
+    /// <summary>The instruction count of one untimed run.</summary>
+    public ulong CountInstructions(BenchCase benchCase, string imagePath)
+    {
+        _progress.Report($"{benchCase.Name} counting instructions at iterations={benchCase.Iterations} (untimed)");
+        return RunOnce(benchCase, imagePath).Instructions;
+    }
+
     private RunCommand.Outcome RunOnce(BenchCase benchCase, string imagePath)
     {
         var stderr = new StringWriter();

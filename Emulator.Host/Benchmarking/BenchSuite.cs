@@ -10,14 +10,15 @@ public static class BenchSuite
     /// <summary>The bench guest's phase that only starts and exits: QEMU's start-up time is measured with it.</summary>
     public const string SetupPhase = "none";
 
-    private static readonly (string Phase, string Description)[] GuestPhases =
+    /// <summary>The phases with the guest's own default iteration counts (guests/bench/main.c): about 60 M instructions each.</summary>
+    private static readonly (string Phase, string Description, uint DefaultIterations)[] GuestPhases =
     [
-        ("alu", "integer ALU ops and branches"),
-        ("mem", "loads/stores, REP MOVS/STOS/CMPS, SCAS, LODS"),
-        ("call", "call/ret, push/pop, nested and indirect calls"),
-        ("paging", "PTE rewrites, INVLPG, CR3 reloads"),
-        ("io", "port I/O (PIC mask, port 0x80, CMOS)"),
-        (SetupPhase, "the bench guest's start-up and exit alone"),
+        ("alu", "integer ALU ops and branches", 2_300_000),
+        ("mem", "loads/stores, REP MOVS/STOS/CMPS, SCAS, LODS", 170_000),
+        ("call", "call/ret, push/pop, nested and indirect calls", 180_000),
+        ("paging", "PTE rewrites, INVLPG, CR3 reloads", 1_800_000),
+        ("io", "port I/O (PIC mask, port 0x80, CMOS)", 3_000_000),
+        (SetupPhase, "the bench guest's start-up and exit alone", 0),
     ];
 
     private static readonly BenchCase[] ToyKernelCases =
@@ -32,16 +33,15 @@ public static class BenchSuite
 
     /// <summary>
     /// The cases named in <paramref name="only"/> (null: all), in the suite's order. The bench
-    /// guest's phases get iterations=N when <paramref name="iterations"/> is given.
+    /// guest's phases get iterations=N: <paramref name="iterations"/>, or each phase's default.
     /// </summary>
     public static IReadOnlyList<BenchCase> Select(IReadOnlyCollection<string>? only, uint? iterations)
     {
         var cases = new List<BenchCase>();
-        foreach (var (phase, description) in GuestPhases)
+        foreach (var (phase, description, defaultIterations) in GuestPhases)
         {
             if (only != null && !only.Contains(phase)) continue;
-            string append = iterations is { } n ? $"phase={phase} iterations={n}" : $"phase={phase}";
-            cases.Add(new BenchCase(phase, description, GuestImage, append, "pc", GuestExitStatus, phase));
+            cases.Add(BenchCase.ForGuestPhase(phase, description, phase == SetupPhase ? 0 : iterations ?? defaultIterations));
         }
         cases.AddRange(ToyKernelCases.Where(c => only == null || only.Contains(c.Name)));
         return cases;

@@ -79,10 +79,13 @@ public static class HelpText
           --json FILE           write the results as JSON (schema "emu-bench", version 1)
           --compare FILE        show each case's change in MIPS against a result saved with --json
           --qemu                also time qemu-system-i386 -accel tcg on each bench guest phase and on
-                                phase=none (one process per run, wall clock, same runs and warm-ups);
-                                QEMU's MIPS = (our instructions for the phase - for none) / (QEMU's
-                                median time for the phase - for none), so its start-up is not counted.
-                                Shown with the ratio ours/QEMU. Without QEMU on PATH: a note, no column.
+                                phase=none (one process per run, wall clock, the same warm-ups and
+                                runs). QEMU's MIPS = (our instruction count for the phase - for none)
+                                / (QEMU's median time for the phase - for none): its start-up is not
+                                counted. A phase that QEMU finishes in under 0.5 s beyond start-up is
+                                run there with up to 10 times the iterations (said below the table),
+                                its instructions counted by one more, untimed, run of ours. Shown
+                                with the ratio ours/QEMU. Without QEMU on PATH: a note, no column.
           -h, --help            show this help
 
         Examples:

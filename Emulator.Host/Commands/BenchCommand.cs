@@ -38,8 +38,14 @@ public static class BenchCommand
             if (qemu == null)
                 console.Stderr.WriteLine($"emu: bench: {QemuReference.Executable} is not installed (not found on PATH): no QEMU column " +
                                          "(Debian: apt-get install qemu-system-x86)");
-            else if (cases.Any(c => c.GuestPhase != null) && cases.All(c => c.GuestPhase != BenchSuite.SetupPhase))
-                cases.Insert(cases.FindLastIndex(c => c.GuestPhase != null) + 1, BenchSuite.Select([BenchSuite.SetupPhase], request.Iterations)[0]);
+            else if (cases.Any(c => c.GuestPhase != null))
+            {
+                // QEMU's figures need ours and QEMU's for phase=none first: it goes to the front.
+                var setup = cases.FirstOrDefault(c => c.GuestPhase == BenchSuite.SetupPhase)
+                            ?? BenchSuite.Select([BenchSuite.SetupPhase], request.Iterations)[0];
+                cases.Remove(setup);
+                cases.Insert(0, setup);
+            }
         }
 
         var images = new Dictionary<string, string>();
@@ -53,14 +59,25 @@ public static class BenchCommand
         var progress = new BenchProgress(console.Stderr, console.IsProcessConsole && !Console.IsErrorRedirected);
         var runner = new BenchRunner(console, progress);
         var results = new List<BenchResult>();
-        var qemuTimes = new Dictionary<string, BenchTimings>();
         try
         {
+            QemuPhaseTimer? qemuTimer = qemu == null ? null : new QemuPhaseTimer(qemu, runner, progress, request.Warmup, request.Runs);
+            BenchResult? setup = null;
+            BenchTimings? qemuSetup = null;
             foreach (var c in cases)
             {
-                results.Add(runner.Run(c, images[c.Image], request.Warmup, request.Runs));
-                if (qemu != null && c.GuestPhase != null)
-                    qemuTimes[c.Name] = TimeQemu(qemu, c, images[c.Image], request, progress);
+                var result = runner.Run(c, images[c.Image], request.Warmup, request.Runs);
+                if (qemuTimer != null && c.GuestPhase == BenchSuite.SetupPhase)
+                {
+                    setup = result;
+                    qemuSetup = qemuTimer.TimeSetup(c, images[c.Image]);
+                    result = result with { Qemu = new QemuResult(0, result.Instructions, qemuSetup, null, null) };
+                }
+                else if (qemuTimer != null && c.GuestPhase != null)
+                {
+                    result = result with { Qemu = qemuTimer.Measure(c, images[c.Image], result, setup!, qemuSetup!) };
+                }
+                results.Add(result);
             }
         }
         catch (BenchCaseFailedException e)
@@ -70,12 +87,16 @@ public static class BenchCommand
         }
         progress.Finish();
 
-        if (qemu != null) results = WithQemu(results, qemuTimes);
         var report = new BenchReport(BenchReport.SchemaName, BenchReport.CurrentVersion, DateTimeOffset.UtcNow, HelpText.Version,
             BenchHostInfo.Current(), request.Runs, request.Warmup, request.Iterations, qemu?.Version, results);
 
         var output = new StringBuilder(BenchTable.Results(results, qemu != null));
-        if (qemu != null) output.Append($"QEMU: {qemu.Version} ({qemu.Path}, -accel tcg)\n");
+        if (qemu != null)
+        {
+            output.Append($"QEMU: {qemu.Version} ({qemu.Path}, -accel tcg); start-up (phase=none) subtracted\n");
+            foreach (var r in results.Where(r => r.Qemu is { Iterations: > 0 } q && q.Instructions != r.Instructions))
+                output.Append($"QEMU ran {r.Name} with iterations={r.Qemu!.Iterations} ({r.Qemu.Instructions:N0} instructions) to time it beyond start-up\n");
+        }
         if (baseline != null)
             output.Append('\n').Append(BenchTable.Comparison(BenchComparison.Compare(baseline, results), request.CompareFile!, baseline));
         WriteStdout(console, output.ToString());
@@ -89,34 +110,6 @@ public static class BenchCommand
             }
         }
         return ExitStatus.Success;
-    }
-
-    private static BenchTimings TimeQemu(QemuReference qemu, BenchCase c, string image, BenchRequest request, BenchProgress progress)
-    {
-        var seconds = new List<double>(request.Runs);
-        for (int i = 0; i < request.Warmup + request.Runs; i++)
-        {
-            bool measured = i >= request.Warmup;
-            progress.Report(measured ? $"{c.Name} QEMU run {i - request.Warmup + 1}/{request.Runs}" : $"{c.Name} QEMU warm-up {i + 1}/{request.Warmup}");
-            double s = qemu.TimePhase(image, c.Append);
-            if (measured) seconds.Add(s);
-        }
-        return new BenchTimings(seconds);
-    }
-
-    /// <summary>The results with QEMU's figures for each bench guest phase, start-up (phase=none) subtracted.</summary>
-    private static List<BenchResult> WithQemu(List<BenchResult> results, Dictionary<string, BenchTimings> qemuTimes)
-    {
-        var setup = results.FirstOrDefault(r => r.Name == BenchSuite.SetupPhase);
-        if (setup == null || !qemuTimes.TryGetValue(setup.Name, out var setupTimes)) return results;
-        return results.Select(r =>
-        {
-            if (!qemuTimes.TryGetValue(r.Name, out var times)) return r;
-            var qemu = r.Name == setup.Name
-                ? new QemuResult(times, null, null)
-                : QemuResult.Compute(times, r.Instructions, setupTimes, setup.Instructions, r.Mips);
-            return r with { Qemu = qemu };
-        }).ToList();
     }
 
     private static void WriteStdout(HostConsole console, string text)

@@ -35,24 +35,6 @@ static int parse_decimal(const char *s, uint32_t *out)
     return 1;
 }
 
-uint32_t cmdline_uint(const char *cmdline, const char *name, uint32_t fallback)
-{
-    const char *p = cmdline;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        const char *value = match_name(p, name);
-        uint32_t parsed;
-        if (value && parse_decimal(value, &parsed))
-            return parsed;
-        while (*p && *p != ' ')
-            p++;
-    }
-    return fallback;
-}
-
 const char *cmdline_word(const char *cmdline, const char *name)
 {
     const char *p = cmdline;
@@ -79,4 +61,11 @@ int cmdline_word_is(const char *value, const char *text)
         text++;
     }
     return *value == ' ' || *value == '\0';
+}
+
+uint32_t cmdline_uint(const char *cmdline, const char *name, uint32_t fallback)
+{
+    const char *value = cmdline_word(cmdline, name);
+    uint32_t parsed;
+    return value && parse_decimal(value, &parsed) ? parsed : fallback;
 }

@@ -53,6 +53,19 @@ public sealed class BenchGuestTests
         Assert.True(once > Count(1000));
     }
 
+    /// <summary>emu bench passes iterations=N itself: its defaults must be the guest's own.</summary>
+    [Fact]
+    public void EmuBenchUsesTheGuestsDefaultIterations()
+    {
+        foreach (var c in Emulator.Host.Benchmarking.BenchSuite.Select(null, null).Where(c => c.GuestPhase is not null and not "none"))
+        {
+            // The guest prints its iteration count before the work: stop it soon after.
+            var r = CapturedRun.Execute(new RunOptions { Kernel = GuestImages.Bench, Append = $"phase={c.GuestPhase}", MaxInstructions = 300_000 });
+            Assert.Equal(124, r.Status);
+            Assert.Contains($"bench: phase={c.GuestPhase} iterations={c.Iterations}\n", r.Stdout);
+        }
+    }
+
     [Fact]
     public void SetupAloneIsSmall()
     {
