@@ -101,6 +101,16 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void AGuestImageNotBuiltIsExitStatus2BeforeAnyRun()
+    {
+        using var temp = new TempFiles();
+        var (status, stdout, stderr) = Emu(name => name == "EMU_GUESTS" ? temp.Directory : null, "bench", "--only", "alu");
+        Assert.Equal(2, status);
+        Assert.Equal("", stdout);
+        Assert.Equal($"emu: bench: the default guest bench.elf is not in EMU_GUESTS={temp.Directory}\n", stderr);
+    }
+
+    [Fact]
     public void BadOptionsAreExitStatus2WithAHintToBenchHelp()
     {
         var (status, stdout, stderr) = Emu("bench", "--runs", "0");
