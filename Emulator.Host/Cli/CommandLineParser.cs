@@ -22,17 +22,19 @@ public static class CommandLineParser
         switch (first)
         {
             case "-h" or "-help" or "--help" or "help":
-                if (args.Count > 1 && args[1] == "run") return new HelpRequest("run");
-                if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the only command is run");
+                if (args.Count > 1 && args[1] is "run" or "trace") return new HelpRequest(args[1]);
+                if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the commands are run and trace");
                 return new HelpRequest(null);
             case "-version" or "--version":
                 return new VersionRequest();
             case "run":
                 return ParseRun(args.Skip(1).ToArray());
+            case "trace":
+                return TraceCommandLine.Parse(args.Skip(1).ToArray());
         }
         if (first.StartsWith('-'))
             throw new UsageException($"unknown option '{first}' (options come after the command: emu run {first} ...)");
-        throw new UsageException($"unknown command '{first}' (the command that boots a machine is `emu run`)");
+        throw new UsageException($"unknown command '{first}' (the commands are `emu run` and `emu trace`; see `emu --help`)");
     }
 
     private static Emulator.Core.Tracing.TraceLevel ParseTraceLevel(string text) => text.ToLowerInvariant() switch

@@ -15,8 +15,8 @@ public static class EmuCli
         catch (UsageException e)
         {
             console.Stderr.WriteLine($"emu: {e.Message}");
-            console.Stderr.WriteLine(e.HelpTopic == "run"
-                ? "Try 'emu run --help' for the options of emu run."
+            console.Stderr.WriteLine(e.HelpTopic is { } topic
+                ? $"Try 'emu {topic} --help' for the options of emu {topic}."
                 : "Try 'emu --help' for more information.");
             return ExitStatus.Usage;
         }
@@ -24,13 +24,17 @@ public static class EmuCli
         switch (request)
         {
             case HelpRequest h:
-                WriteStdout(console, h.Topic == "run" ? HelpText.Run : HelpText.Main);
+                WriteStdout(console, h.Topic switch { "run" => HelpText.Run, "trace" => HelpText.Trace, _ => HelpText.Main });
                 return ExitStatus.Success;
             case VersionRequest:
                 WriteStdout(console, HelpText.VersionLine + "\n");
                 return ExitStatus.Success;
             case RunRequest r:
                 return RunCommand.Execute(r.Options, console);
+            case TraceDiffRequest d:
+                return TraceCommand.Diff(d, console);
+            case TraceStatsRequest s:
+                return TraceCommand.Stats(s, console);
             default:
                 throw new InvalidOperationException($"unhandled request {request}");
         }
