@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Emulator.Core.Bus;
 using Emulator.Core.Memory;
 using Emulator.Core.Timing;
@@ -79,6 +80,7 @@ public sealed unsafe partial class Cpu
         Clock = clock;
         _log = log ?? Serilog.Log.Logger;
         Mmu = new Mmu(this);
+        memory.A20Changed += Mmu.InvalidateCachedTranslations;
         _decodeCache = new DecodeCache(memory);
         _reader = new GuestCodeReader(this);
         _decoder16 = Decoder.Create(16, _reader, 0, DecoderOptions.None);
@@ -159,10 +161,23 @@ public sealed unsafe partial class Cpu
         StopReason = CpuStopReason.None;
         while (StopReason == CpuStopReason.None)
         {
-            if (Clock.Now >= tickLimit) return CpuStopReason.TickLimit;
-            Step(tickLimit);
+            ulong now = Clock.Now;
+            if (now >= tickLimit) return CpuStopReason.TickLimit;
+            RunBurst(tickLimit - now > BurstTicks ? now + BurstTicks : tickLimit, tickLimit);
         }
         return StopReason;
+    }
+
+    /// <summary>
+    /// Virtual time per call of <see cref="RunBurst"/>. The loop lives in a method that returns often
+    /// so that tiered compilation replaces it with fully optimised, profile-guided code (a loop that
+    /// never returns only ever gets on-stack-replacement code, without the profile).
+    /// </summary>
+    private const ulong BurstTicks = 1 << 16;
+
+    private void RunBurst(ulong burstEnd, ulong tickLimit)
+    {
+        while (StopReason == CpuStopReason.None && Clock.Now < burstEnd) Step(tickLimit);
     }
 
     /// <summary>One step: a pending interrupt is taken, or the CPU idles while halted, or one instruction executes.</summary>
@@ -211,10 +226,11 @@ public sealed unsafe partial class Cpu
     private void ExecuteInstruction()
     {
         StartEip = Eip;
-        StartEsp = Regs[ESP];
+        StartEsp = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), ESP);
         ref Instruction insn = ref Fetch();
         if (Faulted) return;
-        Eip = Code32 ? insn.NextIP32 : (ushort)insn.NextIP32;
+        uint next = insn.NextIP32;
+        Eip = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Segs), CS).Big ? next : (ushort)next;
         Handlers[(int)insn.Code](this, ref insn);
         if (SetInterruptShadow)
         {
@@ -224,6 +240,7 @@ public sealed unsafe partial class Cpu
     }
 
     /// <summary>Rolls the faulting instruction back and delivers its exception.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // rare: keep it out of the instruction loop
     private void HandleFault()
     {
         Eip = StartEip;
@@ -252,14 +269,50 @@ public sealed unsafe partial class Cpu
     private readonly Decoder _decoder16, _decoder32;
     private Instruction _scratch;
 
-    /// <summary>Fetches and decodes the instruction at CS:EIP, from the decoded-instruction cache when possible.</summary>
+    // The fetch fast path: the decode-cache page of the linear code page last fetched from, valid
+    // while the MMU's epoch (no flush since) and the privilege of the translation are unchanged.
+    private DecodeCache.Page? _fetchPage;
+    private uint _fetchLinearPage;
+    private uint _fetchEpoch;
+    private bool _fetchUser;
+
+    /// <summary>
+    /// Fetches the instruction at CS:EIP: from the current code page's decoded instructions without
+    /// translating again when possible, else through <see cref="FetchSlow"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref Instruction Fetch()
+    {
+        ref SegmentCache cs = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Segs), CS);
+        uint eip = Eip;
+        uint linear = cs.Base + eip;
+        var page = _fetchPage;
+        if (page != null && (linear & ~0xFFFu) == _fetchLinearPage && _fetchEpoch == Mmu.Epoch && _fetchUser == (Cpl == 3))
+        {
+            int off = (int)(linear & 0xFFF);
+            if (page.State[off] == (cs.Big ? 2 : 1))
+            {
+                ref Instruction insn = ref page.Slots[off];
+                // Iced keeps absolute branch targets: the decode must be from this EIP; and it must fit the limit.
+                if (insn.IP32 == eip && (ulong)eip + (uint)insn.Length - 1 <= cs.Limit) return ref insn;
+            }
+        }
+        return ref FetchSlow();
+    }
+
+    /// <summary>Fetches and decodes the instruction at CS:EIP, from the decoded-instruction cache when possible.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ref Instruction FetchSlow()
     {
         ref SegmentCache cs = ref Segs[CS];
         if (Eip > cs.Limit) { RaiseGP(0); return ref _scratch; }
         uint linear = cs.Base + Eip;
         bool code32 = cs.Big;
         if (!TranslateFetch(linear, out uint phys)) return ref _scratch;
+        _fetchPage = _decodeCache.PageOf(phys);
+        _fetchLinearPage = linear & ~0xFFFu;
+        _fetchEpoch = Mmu.Epoch;
+        _fetchUser = Cpl == 3;
 
         ref Instruction cached = ref _decodeCache.Lookup(phys, code32, out bool hit);
         // Iced stores branch targets as absolute addresses, so a hit must have been decoded at this EIP.
@@ -354,6 +407,7 @@ public sealed unsafe partial class Cpu
         RegisterProcessorControl();
         RegisterSystemInstructions();
         RegisterFpuAbsent();
+        RegisterFastForms(); // last: its per-Code handlers replace the family handlers for their forms
     }
 
     static partial void RegisterArithmetic();

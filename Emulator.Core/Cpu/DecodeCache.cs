@@ -17,7 +17,7 @@ internal sealed class DecodeCache
 {
     private const int ChunkShift = 6;
 
-    private sealed class Page
+    internal sealed class Page
     {
         public readonly Instruction[] Slots = new Instruction[4096];
         /// <summary>0 = empty, 1 = decoded as 16-bit code, 2 = as 32-bit code.</summary>
@@ -37,6 +37,13 @@ internal sealed class DecodeCache
     {
         _memory = memory;
         memory.CodePageWritten += OnCodeWrite;
+    }
+
+    /// <summary>The page holding <paramref name="phys"/> (as the last <see cref="Lookup"/> left it: created if new).</summary>
+    public Page PageOf(uint phys)
+    {
+        if (phys >> 12 != _lastPfn) Lookup(phys, false, out _);
+        return _lastPage!;
     }
 
     /// <summary>Returns the slot for <paramref name="phys"/>; <paramref name="hit"/> says whether it holds a decode for this code size.</summary>

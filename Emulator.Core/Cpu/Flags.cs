@@ -180,6 +180,24 @@ public sealed partial class Cpu
     /// <summary>Evaluates a Jcc/SETcc/CMOVcc condition (SDM Vol. 1 Appendix B).</summary>
     public bool Condition(ConditionCode cc)
     {
+        // The common case, a branch after a 32-bit CMP/SUB: compare the operands directly.
+        if (_lfOp == FlagOp.Sub && _lfSize == 4)
+        {
+            uint d = _lfDst, s = _lfSrc;
+            switch (cc)
+            {
+                case ConditionCode.e: return d == s;
+                case ConditionCode.ne: return d != s;
+                case ConditionCode.b: return d < s;
+                case ConditionCode.ae: return d >= s;
+                case ConditionCode.be: return d <= s;
+                case ConditionCode.a: return d > s;
+                case ConditionCode.l: return (int)d < (int)s;
+                case ConditionCode.ge: return (int)d >= (int)s;
+                case ConditionCode.le: return (int)d <= (int)s;
+                case ConditionCode.g: return (int)d > (int)s;
+            }
+        }
         switch (cc)
         {
             case ConditionCode.o: return GetOF();

@@ -54,8 +54,17 @@ public sealed class PhysicalMemory
     public bool A20Enabled
     {
         get => A20Mask == 0xFFFFFFFF;
-        set => A20Mask = value ? 0xFFFFFFFF : ~(1u << 20);
+        set
+        {
+            uint mask = value ? 0xFFFFFFFF : ~(1u << 20);
+            if (mask == A20Mask) return;
+            A20Mask = mask;
+            A20Changed?.Invoke();
+        }
     }
+
+    /// <summary>The A20 gate changed: every cached linear-to-physical translation is stale.</summary>
+    public event Action? A20Changed;
 
     /// <summary>Maps a read-only region. Writes to it are ignored. Size must be page aligned.</summary>
     public void MapRom(uint baseAddress, byte[] data)

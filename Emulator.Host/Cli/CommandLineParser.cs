@@ -22,19 +22,21 @@ public static class CommandLineParser
         switch (first)
         {
             case "-h" or "-help" or "--help" or "help":
-                if (args.Count > 1 && args[1] == "run") return new HelpRequest("run");
-                if (args.Count > 1 && args[1] == BenchCommandLine.HelpTopic) return new HelpRequest(BenchCommandLine.HelpTopic);
-                if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the only command is run");
+                if (args.Count > 1 && args[1] is "run" or "trace" or BenchCommandLine.HelpTopic) return new HelpRequest(args[1]);
+                if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the commands are run, trace and bench");
                 return new HelpRequest(null);
             case "-version" or "--version":
                 return new VersionRequest();
             case "run":
                 return ParseRun(args.Skip(1).ToArray());
-            case "bench": return BenchCommandLine.Parse(args.Skip(1).ToArray());
+            case "trace":
+                return TraceCommandLine.Parse(args.Skip(1).ToArray());
+            case "bench":
+                return BenchCommandLine.Parse(args.Skip(1).ToArray());
         }
         if (first.StartsWith('-'))
             throw new UsageException($"unknown option '{first}' (options come after the command: emu run {first} ...)");
-        throw new UsageException($"unknown command '{first}' (the command that boots a machine is `emu run`)");
+        throw new UsageException($"unknown command '{first}' (the commands are `emu run`, `emu trace` and `emu bench`; see `emu --help`)");
     }
 
     private static Emulator.Core.Tracing.TraceLevel ParseTraceLevel(string text) => text.ToLowerInvariant() switch

@@ -14,26 +14,29 @@ public static class EmuCli
         }
         catch (UsageException e)
         {
-            if (e.HelpTopic == BenchCommandLine.HelpTopic) { console.Stderr.WriteLine($"emu: {e.Message}\nTry 'emu bench --help' for the options of emu bench."); return ExitStatus.Usage; }
             console.Stderr.WriteLine($"emu: {e.Message}");
-            console.Stderr.WriteLine(e.HelpTopic == "run"
-                ? "Try 'emu run --help' for the options of emu run."
+            console.Stderr.WriteLine(e.HelpTopic is { } topic
+                ? $"Try 'emu {topic} --help' for the options of emu {topic}."
                 : "Try 'emu --help' for more information.");
             return ExitStatus.Usage;
         }
 
         switch (request)
         {
-            case HelpRequest { Topic: BenchCommandLine.HelpTopic }: WriteStdout(console, HelpText.Bench); return ExitStatus.Success;
             case HelpRequest h:
-                WriteStdout(console, h.Topic == "run" ? HelpText.Run : HelpText.Main);
+                WriteStdout(console, h.Topic switch { "run" => HelpText.Run, "trace" => HelpText.Trace, BenchCommandLine.HelpTopic => HelpText.Bench, _ => HelpText.Main });
                 return ExitStatus.Success;
             case VersionRequest:
                 WriteStdout(console, HelpText.VersionLine + "\n");
                 return ExitStatus.Success;
             case RunRequest r:
                 return RunCommand.Execute(r.Options, console);
-            case BenchRequest b: return BenchCommand.Execute(b, console);
+            case TraceDiffRequest d:
+                return TraceCommand.Diff(d, console);
+            case TraceStatsRequest s:
+                return TraceCommand.Stats(s, console);
+            case BenchRequest b:
+                return BenchCommand.Execute(b, console);
             default:
                 throw new InvalidOperationException($"unhandled request {request}");
         }

@@ -5,6 +5,8 @@ public static class ExitStatus
 {
     /// <summary>The guest powered off, or help/version was shown.</summary>
     public const int Success = 0;
+    /// <summary>`emu trace diff`: the traces differ.</summary>
+    public const int TracesDiffer = 1;
     /// <summary>Bad command line, bad image, or a feature that is not implemented yet.</summary>
     public const int Usage = 2;
     /// <summary>The guest crashed (triple fault) or halted with nothing left to wake it.</summary>

@@ -35,6 +35,8 @@ public static class HelpText
 
         Usage:
           emu run [options]        boot a machine (see `emu run --help`)
+          emu trace diff A B       compare two boot traces to their first divergence (`emu trace --help`)
+          emu trace stats FILE     count a trace's events per type and its hypercalls per name
           emu bench [options]      measure the emulator's speed, MIPS per workload (see `emu bench --help`)
           emu --help               show this help
           emu run --help           show the options of `emu run`
@@ -153,5 +155,29 @@ public static class HelpText
           emu run -machine xen -append pv=ops -trace boot.jsonl        (then: emu trace stats boot.jsonl)
 
         {ExitStatuses}
+        """;
+
+    public const string Trace = """
+        Usage: emu trace diff [--context N] [--allow-truncated] EXPECTED ACTUAL
+               emu trace stats [--allow-truncated] FILE
+
+        Reads traces recorded with `emu run -trace FILE -trace-level boot|hypercall|full`
+        (JSON Lines: a "trace" header, one event per line stamped with virtual time "i", an "end" event).
+
+        diff   Compares the traces event by event, virtual time included, and reports the first
+               divergence: both events, the fields that differ, N events of context on each side
+               (--context, default 3) and the events per type of both files.
+               Exit status 0 when the traces are equivalent, 1 when they differ.
+        stats  Events per type, hypercalls per name with their failures by errno, and how the run
+               ended. Exit status 0.
+
+        A file that is not a trace, has a malformed line, or lacks its "end" event (the recording
+        was cut short) is an error naming the file and line, exit status 2; --allow-truncated reads
+        a trace without its end event anyway.
+
+        Examples:
+          emu run -machine xen -trace new.jsonl -serial none
+          emu trace diff tests/golden/toykernel-xen-ops.hypercall.jsonl new.jsonl
+          emu trace stats new.jsonl
         """;
 }

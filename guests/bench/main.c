@@ -24,14 +24,40 @@ static const struct phase phases[] = {
     { "none", 0, 0 },
 };
 
+/* The text after "phase=" in the first word that starts with it, or NULL. */
+static const char *phase_word(const char *cmdline)
+{
+    static const char key[] = "phase=";
+    for (const char *p = cmdline; *p; p++) {
+        if (p != cmdline && p[-1] != ' ')
+            continue;
+        uint32_t i = 0;
+        while (key[i] && p[i] == key[i])
+            i++;
+        if (!key[i])
+            return p + i;
+    }
+    return 0;
+}
+
+/* True when the word at value (ended by a space or the end of the line) is exactly name. */
+static int word_is(const char *value, const char *name)
+{
+    while (*name && *value == *name) {
+        value++;
+        name++;
+    }
+    return !*name && (*value == ' ' || *value == '\0');
+}
+
 void guest_main(uint32_t magic, const struct multiboot_info *info)
 {
     console_init();
     const char *cmdline = multiboot_cmdline(magic, info);
-    const char *name = cmdline_word(cmdline, "phase");
+    const char *name = phase_word(cmdline);
     const struct phase *phase = 0;
     for (uint32_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
-        if (name && cmdline_word_is(name, phases[i].name))
+        if (name && word_is(name, phases[i].name))
             phase = &phases[i];
     if (!phase) {
         console_puts("bench: no such phase (phase=alu|mem|call|paging|io|none)\n");

@@ -35,7 +35,7 @@ static int parse_decimal(const char *s, uint32_t *out)
     return 1;
 }
 
-const char *cmdline_word(const char *cmdline, const char *name)
+uint32_t cmdline_uint(const char *cmdline, const char *name, uint32_t fallback)
 {
     const char *p = cmdline;
     while (*p) {
@@ -44,28 +44,11 @@ const char *cmdline_word(const char *cmdline, const char *name)
         if (!*p)
             break;
         const char *value = match_name(p, name);
-        if (value)
-            return value;
+        uint32_t parsed;
+        if (value && parse_decimal(value, &parsed))
+            return parsed;
         while (*p && *p != ' ')
             p++;
     }
-    return 0;
-}
-
-int cmdline_word_is(const char *value, const char *text)
-{
-    while (*text) {
-        if (*value != *text)
-            return 0;
-        value++;
-        text++;
-    }
-    return *value == ' ' || *value == '\0';
-}
-
-uint32_t cmdline_uint(const char *cmdline, const char *name, uint32_t fallback)
-{
-    const char *value = cmdline_word(cmdline, name);
-    uint32_t parsed;
-    return value && parse_decimal(value, &parsed) ? parsed : fallback;
+    return fallback;
 }

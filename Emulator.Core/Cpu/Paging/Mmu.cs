@@ -31,6 +31,15 @@ public sealed partial class Mmu
     }
 
     /// <summary>
+    /// Changes whenever a cached translation may no longer hold: any flush, a dropped entry, an A20
+    /// change. The CPU's fetch fast path keeps the current code page's translation while it is unchanged.
+    /// </summary>
+    public uint Epoch;
+
+    /// <summary>Forgets translations cached outside the TLB (the A20 gate changed).</summary>
+    public void InvalidateCachedTranslations() => Epoch++;
+
+    /// <summary>
     /// Translates <paramref name="linear"/> for an access at supervisor (<paramref name="user"/> false)
     /// or user privilege. On failure raises #PF (CR2 = linear, SDM error code) and returns false.
     /// Sets Accessed/Dirty bits as the SDM requires. Never allocates.
@@ -54,6 +63,7 @@ public sealed partial class Mmu
         if (!Walk(linear, kind, user, commit: true, out WalkResult r))
         {
             _tlb.Drop(linear);
+            Epoch++;
             physical = 0;
             if (!_cpu.Faulted)
             {
@@ -91,19 +101,31 @@ public sealed partial class Mmu
     }
 
     /// <summary>Drops every TLB entry (including global ones).</summary>
-    public void FlushAll() => _tlb.FlushAll();
+    public void FlushAll()
+    {
+        _tlb.FlushAll();
+        Epoch++;
+    }
 
     /// <summary>The reset state: empty TLB and no PDPTEs loaded.</summary>
     public void Reset()
     {
         _tlb.FlushAll();
+        Epoch++;
         Array.Clear(_pdpte);
     }
 
     /// <summary>Drops non-global TLB entries (a CR3 load).</summary>
-    public void FlushNonGlobal() => _tlb.FlushNonGlobal();
+    public void FlushNonGlobal()
+    {
+        _tlb.FlushNonGlobal();
+        Epoch++;
+    }
 
     /// <summary>Drops the translation of one linear page, global or not, and the whole large page containing it (INVLPG).</summary>
-    public void FlushPage(uint linear) =>
+    public void FlushPage(uint linear)
+    {
         _tlb.FlushPage(linear, (_cpu.Cr4 & Cpu.Cr4PAE) != 0 ? 0x1FFFFFu : 0x3FFFFFu);
+        Epoch++;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Emulator.Core.Cpu;
 
 /// <summary>
@@ -65,6 +66,7 @@ public sealed partial class Cpu
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // rare: keep it out of the instruction loop
     internal void DeliverExternalInterrupt(byte vector) => DeliverEvent(vector, EventKind.External, false, 0);
 
     /// <summary>Delivers an event. On a fault during delivery, Faulted is set and nothing is committed.</summary>

@@ -2,17 +2,13 @@ using System.Text;
 using Emulator.Host.Cli;
 using Emulator.Host.Commands;
 
+using Emulator.Tests.Support;
+
 namespace Emulator.Tests.Host;
 
 public class EmuCliTests
 {
-    private static (int Status, string Stdout, string Stderr) Emu(params string[] args)
-    {
-        var stdout = new MemoryStream();
-        var stderr = new StringWriter();
-        int status = EmuCli.Run(args, new HostConsole { Stdout = stdout, Stderr = stderr });
-        return (status, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
-    }
+    private static (int Status, string Stdout, string Stderr) Emu(params string[] args) => CapturedCli.Emu(args);
 
     [Fact]
     public void HelpGoesToStdoutWithStatus0()

@@ -163,6 +163,7 @@ public sealed class TraceRecordingTests
         Assert.Equal(124, r.Outcome.ExitStatus);
         Assert.StartsWith("{\"i\":1000000,\"type\":\"end\",\"reason\":\"instruction-limit\",\"status\":124,", r.Lines[^1]);
         Assert.EndsWith("\n", r.Trace);
+        Assert.True(TraceFile.Parse(r.Trace, "limit.jsonl").IsComplete);
     }
 
     [Fact]
@@ -183,6 +184,7 @@ public sealed class TraceRecordingTests
         Assert.Equal(4, r.Outcome.ExitStatus);
         Assert.Equal("crash", ev[^1].GetProperty("reason").GetString());
         Assert.Contains(ev, e => Type(e) == "exception" && e.GetProperty("vector").GetInt32() == 0);
+        Assert.True(TraceFile.Parse(r.Trace, "crash.jsonl").IsComplete);
     }
 
     [Fact]
@@ -201,6 +203,7 @@ public sealed class TraceRecordingTests
         Assert.Equal(Emulator.Core.Machine.ExitKind.Interrupted, exit.Kind);
         Assert.StartsWith("{\"i\":0,\"type\":\"trace\"", lines[0]);
         Assert.Matches("^\\{\"i\":2000\\d\\d,\"type\":\"end\",\"reason\":\"interrupted\",\"status\":130,", lines[^1]);
+        Assert.Equal("interrupted", TraceFile.Parse(string.Join('\n', lines), "interrupted.jsonl").End!.Fields["reason"]!.GetValue<string>());
     }
 
     [Fact]
@@ -210,5 +213,6 @@ public sealed class TraceRecordingTests
         Assert.Equal(2, r.Outcome.ExitStatus);
         Assert.StartsWith("{\"i\":0,\"type\":\"trace\"", r.Lines[0]);
         Assert.StartsWith("{\"i\":0,\"type\":\"end\",\"reason\":\"error\",\"status\":2,", r.Lines[^1]);
+        Assert.True(TraceFile.Parse(r.Trace, "error.jsonl").IsComplete);
     }
 }
