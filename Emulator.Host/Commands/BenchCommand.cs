@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Emulator.Host.Benchmarking;
 using Emulator.Host.Cli;
@@ -19,7 +20,7 @@ public static class BenchCommand
         BenchReport? baseline = null;
         if (request.CompareFile != null)
         {
-            // Read before hours of measuring, so that a bad file is reported at once.
+            // Read before minutes of measuring, so that a bad file is reported at once.
             try { baseline = BenchReportJson.Load(request.CompareFile); }
             catch (BenchReportFormatException e) { return Fail(console, e.Message, ExitStatus.Usage); }
         }
@@ -57,29 +58,8 @@ public static class BenchCommand
         catch (FileNotFoundException e) { return Fail(console, e.Message, ExitStatus.Usage); }
 
         var progress = new BenchProgress(console.Stderr, console.IsProcessConsole && !Console.IsErrorRedirected);
-        var runner = new BenchRunner(console, progress);
-        var results = new List<BenchResult>();
-        try
-        {
-            QemuPhaseTimer? qemuTimer = qemu == null ? null : new QemuPhaseTimer(qemu, runner, progress, request.Warmup, request.Runs);
-            BenchResult? setup = null;
-            BenchTimings? qemuSetup = null;
-            foreach (var c in cases)
-            {
-                var result = runner.Run(c, images[c.Image], request.Warmup, request.Runs);
-                if (qemuTimer != null && c.GuestPhase == BenchSuite.SetupPhase)
-                {
-                    setup = result;
-                    qemuSetup = qemuTimer.TimeSetup(c, images[c.Image]);
-                    result = result with { Qemu = new QemuResult(0, result.Instructions, qemuSetup, null, null) };
-                }
-                else if (qemuTimer != null && c.GuestPhase != null)
-                {
-                    result = result with { Qemu = qemuTimer.Measure(c, images[c.Image], result, setup!, qemuSetup!) };
-                }
-                results.Add(result);
-            }
-        }
+        List<BenchResult> results;
+        try { results = Measure(cases, images, qemu, request, console, progress); }
         catch (BenchCaseFailedException e)
         {
             progress.Finish();
@@ -90,16 +70,7 @@ public static class BenchCommand
         var report = new BenchReport(BenchReport.SchemaName, BenchReport.CurrentVersion, DateTimeOffset.UtcNow, HelpText.Version,
             BenchHostInfo.Current(), request.Runs, request.Warmup, request.Iterations, qemu?.Version, results);
 
-        var output = new StringBuilder(BenchTable.Results(results, qemu != null));
-        if (qemu != null)
-        {
-            output.Append($"QEMU: {qemu.Version} ({qemu.Path}, -accel tcg); start-up (phase=none) subtracted\n");
-            foreach (var r in results.Where(r => r.Qemu is { Iterations: > 0 } q && q.Instructions != r.Instructions))
-                output.Append($"QEMU ran {r.Name} with iterations={r.Qemu!.Iterations} ({r.Qemu.Instructions:N0} instructions) to time it beyond start-up\n");
-        }
-        if (baseline != null)
-            output.Append('\n').Append(BenchTable.Comparison(BenchComparison.Compare(baseline, results), request.CompareFile!, baseline));
-        WriteStdout(console, output.ToString());
+        WriteStdout(console, Render(results, qemu, baseline, request.CompareFile));
 
         if (request.JsonFile != null)
         {
@@ -110,6 +81,49 @@ public static class BenchCommand
             }
         }
         return ExitStatus.Success;
+    }
+
+    /// <summary>Runs every case (and QEMU after ours on each bench guest phase); phase=none comes first when QEMU is timed.</summary>
+    private static List<BenchResult> Measure(List<BenchCase> cases, Dictionary<string, string> images, QemuReference? qemu,
+        BenchRequest request, HostConsole console, BenchProgress progress)
+    {
+        var runner = new BenchRunner(console, progress);
+        var qemuTimer = qemu == null ? null : new QemuPhaseTimer(qemu, runner, progress, request.Warmup, request.Runs);
+        var results = new List<BenchResult>();
+        BenchResult? setup = null;
+        BenchTimings? qemuSetup = null;
+        foreach (var c in cases)
+        {
+            var result = runner.Run(c, images[c.Image], request.Warmup, request.Runs);
+            if (qemuTimer != null && c.GuestPhase == BenchSuite.SetupPhase)
+            {
+                setup = result;
+                qemuSetup = qemuTimer.TimeSetup(c, images[c.Image]);
+                result = result with { Qemu = new QemuResult(0, result.Instructions, qemuSetup, null, null) };
+            }
+            else if (qemuTimer != null && c.GuestPhase != null)
+            {
+                result = result with { Qemu = qemuTimer.Measure(c, images[c.Image], result, setup!, qemuSetup!) };
+            }
+            results.Add(result);
+        }
+        return results;
+    }
+
+    /// <summary>The results table, what QEMU ran, and the comparison with the saved result.</summary>
+    private static string Render(List<BenchResult> results, QemuReference? qemu, BenchReport? baseline, string? baselineFile)
+    {
+        var output = new StringBuilder(BenchTable.Results(results, qemu != null));
+        if (qemu != null)
+        {
+            output.Append($"QEMU: {qemu.Version} ({qemu.Path}, -accel tcg); start-up (phase=none) subtracted\n");
+            foreach (var r in results.Where(r => r.Qemu is { Iterations: > 0 } q && q.Instructions != r.Instructions))
+                output.Append(string.Create(CultureInfo.InvariantCulture,
+                    $"QEMU ran {r.Name} with iterations={r.Qemu!.Iterations} ({r.Qemu.Instructions:N0} instructions) to time it beyond start-up\n"));
+        }
+        if (baseline != null)
+            output.Append('\n').Append(BenchTable.Comparison(BenchComparison.Compare(baseline, results), baselineFile!, baseline));
+        return output.ToString();
     }
 
     private static void WriteStdout(HostConsole console, string text)
