@@ -80,6 +80,8 @@ public static class HelpText
           --iterations N        iterations=N for the bench guest's phases (default: each phase's own)
           --json FILE           write the results as JSON (schema "emu-bench", version 1)
           --compare FILE        show each case's change in MIPS against a result saved with --json
+                                (a case whose instruction count moved by more than 0.1 % is marked:
+                                another workload, not like for like)
           --qemu                also time qemu-system-i386 -accel tcg on each bench guest phase and on
                                 phase=none (one process per run, wall clock, the same warm-ups and
                                 runs). QEMU's MIPS = (our instruction count for the phase - for none)

@@ -107,13 +107,13 @@ public class BenchReportTests
     public void ComparisonGivesTheChangeInMipsPerCase()
     {
         var saved = Report(Result("alu", 60_000_000, 1.5), Result("mem", 50_000_000, 1.0));
-        var now = new[] { Result("alu", 60_000_000, 1.2), Result("mem", 51_000_000, 2.0), Result("io", 10, 1.0) };
+        var now = new[] { Result("alu", 60_000_060, 1.2), Result("mem", 51_000_000, 2.0), Result("io", 10, 1.0) };
         var c = BenchComparison.Compare(saved, now);
         Assert.Equal(3, c.Count);
         Assert.Equal(40.0, c[0].BaselineMips!.Value, 9);
-        Assert.Equal(50.0, c[0].CurrentMips, 9);
-        Assert.Equal(25.0, c[0].ChangePercent!.Value, 9); // 1.5 s then, 1.2 s now
-        Assert.False(c[0].InstructionsDiffer);
+        Assert.Equal(50.00005, c[0].CurrentMips, 9);
+        Assert.Equal(25.000125, c[0].ChangePercent!.Value, 9); // 1.5 s then, 1.2 s now
+        Assert.False(c[0].InstructionsDiffer); // 60 instructions more in 60 million: the same workload
         Assert.Equal(-49.0, c[1].ChangePercent!.Value, 9);
         Assert.True(c[1].InstructionsDiffer);
         Assert.Null(c[2].BaselineMips);
