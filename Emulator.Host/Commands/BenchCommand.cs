@@ -57,6 +57,9 @@ public static class BenchCommand
         }
         catch (FileNotFoundException e) { return Fail(console, e.Message, ExitStatus.Usage); }
 
+        var host = BenchHostInfo.Current();
+        if (!host.OptimizedBuild)
+            console.Stderr.WriteLine("emu: bench: this emulator is a Debug build: its figures say little (build with -c Release)");
         var progress = new BenchProgress(console.Stderr, console.IsProcessConsole && !Console.IsErrorRedirected);
         List<BenchResult> results;
         try { results = Measure(cases, images, qemu, request, console, progress); }
@@ -68,7 +71,7 @@ public static class BenchCommand
         progress.Finish();
 
         var report = new BenchReport(BenchReport.SchemaName, BenchReport.CurrentVersion, DateTimeOffset.UtcNow, HelpText.Version,
-            BenchHostInfo.Current(), request.Runs, request.Warmup, request.Iterations, qemu?.Version, results);
+            host, request.Runs, request.Warmup, request.Iterations, qemu?.Version, results);
 
         WriteStdout(console, Render(results, qemu, baseline, request.CompareFile));
 

@@ -53,7 +53,7 @@ public class BenchCommandTests
         var direct = CapturedRun.Execute(new RunOptions { Kernel = GuestImages.Bench, Append = "phase=alu iterations=1000" });
         ulong n = direct.Outcome.Instructions;
         BenchReportJson.Save(new BenchReport(BenchReport.SchemaName, BenchReport.CurrentVersion, DateTimeOffset.UnixEpoch, "0.0.1",
-            new BenchHostInfo(1, "test", "X64", ".NET"), 1, 0, 1000, null,
+            new BenchHostInfo(1, "test", "X64", ".NET", true), 1, 0, 1000, null,
             [new BenchResult("alu", "alu", n, new BenchTimings([1000.0])), new BenchResult("io", "io", 5, new BenchTimings([1.0]))]), saved);
         string json = temp.PathOf("now.json");
 

@@ -11,7 +11,7 @@ public class BenchReportTests
 
     private static BenchReport Report(params BenchResult[] cases) =>
         new(BenchReport.SchemaName, BenchReport.CurrentVersion, new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero), "0.1.0",
-            new BenchHostInfo(2, "Debian GNU/Linux 12", "X64", ".NET 10.0.0"), 3, 1, null, null, cases);
+            new BenchHostInfo(2, "Debian GNU/Linux 12", "X64", ".NET 10.0.0", true), 3, 1, null, null, cases);
 
     [Fact]
     public void MipsComeFromTheMedianAndTheExtremeRuns()
@@ -101,6 +101,16 @@ public class BenchReportTests
         using var temp = new TempFiles();
         var e = Assert.Throws<BenchReportFormatException>(() => BenchReportJson.Load(temp.PathOf("absent.json")));
         Assert.Contains("absent.json", e.Message);
+    }
+
+    [Fact]
+    public void TheReleaseBuildUnderTestIsOptimized()
+    {
+#if DEBUG
+        Assert.False(BenchHostInfo.IsOptimizedBuild(typeof(Emulator.Core.Machine.Machine).Assembly));
+#else
+        Assert.True(BenchHostInfo.IsOptimizedBuild(typeof(Emulator.Core.Machine.Machine).Assembly));
+#endif
     }
 
     [Fact]
