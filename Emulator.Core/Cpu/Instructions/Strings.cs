@@ -188,6 +188,7 @@ public sealed unsafe partial class Cpu
             if (!c.CheckSegmentAccess(ref c.Segs[ES], ES, di, s.Size, write: true)) return false;
             if (!c.ProbeWrite(c.Segs[ES].Base + di, s.Size)) return false;
             uint v = c.Ports.Read((ushort)c.Regs[EDX], s.Size);
+            c.LeaveFastLoop = true; // a device may have raised or lowered an interrupt line
             c.WriteMem(ES, di, s.Size, v);
             if (c.Faulted) return false;
             c.AdvanceIndex(EDI, ref s);
@@ -204,6 +205,7 @@ public sealed unsafe partial class Cpu
             uint v = c.ReadMem(s.SrcSeg, c.Regs[ESI] & s.AddrMask, s.Size);
             if (c.Faulted) return false;
             c.Ports.Write((ushort)c.Regs[EDX], s.Size, v);
+            c.LeaveFastLoop = true;
             c.AdvanceIndex(ESI, ref s);
             return true;
         }
