@@ -177,8 +177,30 @@ public sealed unsafe partial class Cpu
 
     private void RunBurst(ulong burstEnd, ulong tickLimit)
     {
-        while (StopReason == CpuStopReason.None && Clock.Now < burstEnd) Step(tickLimit);
+        var clock = Clock;
+        while (StopReason == CpuStopReason.None && clock.Now < burstEnd)
+        {
+            Step(tickLimit);
+            // Then, while nothing can make an interrupt deliverable, instructions run without the
+            // per-step checks: only a clock event (the loop stops at the next one), port I/O, a change
+            // of IF or TF, an interrupt shadow, HLT or an event delivery (faults, INT n, hypercalls)
+            // can, and each of those sets LeaveFastLoop.
+            if (InterruptShadow || Halted || StopReason != CpuStopReason.None || (_eflags & FlagTF) != 0 ||
+                ((_eflags & FlagIF) != 0 && InterruptController != null && InterruptController.InterruptPending))
+                continue;
+            LeaveFastLoop = false;
+            while (clock.Now < burstEnd && clock.Now < clock.NextEventAt)
+            {
+                ExecuteInstruction();
+                if (Faulted) HandleFault();
+                clock.Now++;
+                if (LeaveFastLoop) break;
+            }
+        }
     }
+
+    /// <summary>Set by whatever may make an interrupt deliverable or needs the full step (see <see cref="RunBurst"/>).</summary>
+    internal bool LeaveFastLoop;
 
     /// <summary>One step: a pending interrupt is taken, or the CPU idles while halted, or one instruction executes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -234,6 +256,7 @@ public sealed unsafe partial class Cpu
         Handlers[(int)insn.Code](this, ref insn);
         if (SetInterruptShadow)
         {
+            LeaveFastLoop = true;
             SetInterruptShadow = false;
             InterruptShadow = !Faulted;
         }

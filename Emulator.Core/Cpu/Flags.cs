@@ -159,6 +159,7 @@ public sealed partial class Cpu
     {
         _eflags = (value & 0x003F7FD5u) | 2u;
         _lfOp = FlagOp.None;
+        LeaveFastLoop = true; // IF or TF may have changed
     }
 
     /// <summary>The EFLAGS register as a property (materializing on read).</summary>
@@ -169,6 +170,7 @@ public sealed partial class Cpu
     {
         if ((mask & ArithFlags) != 0 && _lfOp != FlagOp.None) { _eflags = GetEflags(); _lfOp = FlagOp.None; }
         _eflags = on ? _eflags | mask : _eflags & ~mask;
+        LeaveFastLoop = true; // IF or TF may have changed
     }
 
     /// <summary>Reads a non-arithmetic flag bit cheaply.</summary>

@@ -107,6 +107,22 @@ public sealed class PhysicalMemory
         return true;
     }
 
+    /// <summary>
+    /// The RAM bytes of [addr, addr+length) when they lie within one page of plain RAM and, for a
+    /// write, in a page nobody watches (decode cache, page-table watch): then a bulk copy or fill is
+    /// exactly what byte-by-byte writes would do. False otherwise (the caller goes element by element).
+    /// </summary>
+    public bool TryGetRamSpan(uint addr, int length, bool forWrite, out Span<byte> span)
+    {
+        span = default;
+        addr &= A20Mask;
+        if (length <= 0 || (addr & (PageSize - 1)) + (uint)length > PageSize || addr >= (uint)_ram.Length) return false;
+        uint pfn = addr >> PageShift;
+        if (_kind[pfn] != PageKind.Ram || (forWrite && _watch[pfn] != 0)) return false;
+        span = _ram.AsSpan((int)addr, length);
+        return true;
+    }
+
     // ---- Decode-cache support -------------------------------------------------------------
 
     public void MarkCodePage(uint pfn) => _watch[pfn] |= CodeWatch;

@@ -232,6 +232,84 @@ public sealed unsafe partial class Cpu
         if (c.Condition(i.ConditionCode)) c.BranchNear(i.NearBranch32);
     }
 
+
+    // ---- Shifts by an immediate, CMOVcc, 8-bit TEST ------------------------------------------
+
+    /// <summary>One shift of a 32-bit register by 1..31 (the count already masked and non-zero); flags as the family handler computes them.</summary>
+    private interface IShift32
+    {
+        static abstract uint Shift(uint dst, int count, out bool cf, out bool of);
+        static abstract void Family(Cpu c, ref Instruction i);
+    }
+
+    private struct ShlOp : IShift32
+    {
+        public static uint Shift(uint dst, int count, out bool cf, out bool of)
+        {
+            ulong wide = (ulong)dst << count;
+            cf = ((wide >> 32) & 1) != 0;
+            of = (((dst >> 31) ^ (dst >> 30)) & 1) != 0; // the count-1 formula on the original (Shifts.cs)
+            return (uint)wide;
+        }
+        public static void Family(Cpu c, ref Instruction i) => Shl(c, ref i);
+    }
+
+    private struct ShrOp : IShift32
+    {
+        public static uint Shift(uint dst, int count, out bool cf, out bool of)
+        {
+            cf = ((dst >> (count - 1)) & 1) != 0;
+            of = (int)dst < 0;
+            return dst >> count;
+        }
+        public static void Family(Cpu c, ref Instruction i) => Shr(c, ref i);
+    }
+
+    private struct SarOp : IShift32
+    {
+        public static uint Shift(uint dst, int count, out bool cf, out bool of)
+        {
+            cf = (((int)dst >> (count - 1)) & 1) != 0;
+            of = false;
+            return (uint)((int)dst >> count);
+        }
+        public static void Family(Cpu c, ref Instruction i) => Sar(c, ref i);
+    }
+
+    /// <summary>SHL/SHR/SAR r32, imm8 (a memory operand goes to the family handler).</summary>
+    private static void ShiftR32Imm8<T>(Cpu c, ref Instruction i) where T : struct, IShift32
+    {
+        if (i.Op0Kind != OpKind.Register || i.HasLockPrefix) { T.Family(c, ref i); return; }
+        int count = i.Immediate8 & 0x1F;
+        if (count == 0) return; // nothing changes, flags included
+        ref uint d = ref c.Regs[Gpr32(i.Op0Register)];
+        uint r = T.Shift(d, count, out bool cf, out bool of);
+        d = r;
+        c.SetFlagsResult(4, r, cf, of);
+    }
+
+    /// <summary>CMOVcc r32, r/m32: a memory source is read (and can fault) whatever the condition (SDM CMOVcc).</summary>
+    private static void CmovR32Rm32(Cpu c, ref Instruction i)
+    {
+        if (i.HasLockPrefix) { Cmovcc(c, ref i); return; }
+        uint src;
+        if (i.Op1Kind == OpKind.Register) src = c.Regs[Gpr32(i.Op1Register)];
+        else
+        {
+            src = c.ReadMem(MemorySeg(ref i), c.EffectiveAddress(ref i), 4);
+            if (c.Faulted) return;
+        }
+        if (c.Condition(i.ConditionCode)) c.Regs[Gpr32(i.Op0Register)] = src;
+    }
+
+    /// <summary>TEST r/m8, imm8 / TEST AL, imm8 / TEST r/m8, r8 with register operands.</summary>
+    private static void TestR8(Cpu c, ref Instruction i)
+    {
+        if (i.Op0Kind != OpKind.Register || i.HasLockPrefix) { Test(c, ref i); return; }
+        uint src = i.Op1Kind == OpKind.Register ? c.ReadReg(i.Op1Register) : i.Immediate8;
+        c.SetFlagsLogic(1, c.ReadReg(i.Op0Register) & src);
+    }
+
     static partial void RegisterFastForms()
     {
         BindAlu<AddOp>(Code.Add_rm32_r32, Code.Add_r32_rm32, Code.Add_rm32_imm32, Code.Add_rm32_imm8, Code.Add_EAX_imm32);
@@ -253,6 +331,19 @@ public sealed unsafe partial class Cpu
         Bind(Code.Movsx_r32_rm8, &MovsxR32Rm8);
         Bind(Code.Movsx_r32_rm16, &MovsxR32Rm16);
         Bind(Code.Lea_r32_m, &LeaR32);
+
+        Bind(Code.Shl_rm32_imm8, &ShiftR32Imm8<ShlOp>);
+        Bind(Code.Sal_rm32_imm8, &ShiftR32Imm8<ShlOp>);
+        Bind(Code.Shr_rm32_imm8, &ShiftR32Imm8<ShrOp>);
+        Bind(Code.Sar_rm32_imm8, &ShiftR32Imm8<SarOp>);
+        foreach (var code in new[] { Code.Cmovo_r32_rm32, Code.Cmovno_r32_rm32, Code.Cmovb_r32_rm32, Code.Cmovae_r32_rm32,
+                     Code.Cmove_r32_rm32, Code.Cmovne_r32_rm32, Code.Cmovbe_r32_rm32, Code.Cmova_r32_rm32, Code.Cmovs_r32_rm32,
+                     Code.Cmovns_r32_rm32, Code.Cmovp_r32_rm32, Code.Cmovnp_r32_rm32, Code.Cmovl_r32_rm32, Code.Cmovge_r32_rm32,
+                     Code.Cmovle_r32_rm32, Code.Cmovg_r32_rm32 })
+            Bind(code, &CmovR32Rm32);
+        Bind(Code.Test_rm8_imm8, &TestR8);
+        Bind(Code.Test_AL_imm8, &TestR8);
+        Bind(Code.Test_rm8_r8, &TestR8);
 
         Bind(Code.Inc_r32, &IncR32);
         Bind(Code.Dec_r32, &DecR32);

@@ -23,6 +23,7 @@ public sealed unsafe partial class Cpu
         int size = RegSize(i.Op0Register);
         if (!c.CheckIoPermission(port, size)) return;
         c.WriteReg(i.Op0Register, c.Ports.Read(port, size));
+        c.LeaveFastLoop = true; // a device may have raised or lowered an interrupt line
     }
 
     private static void Out(Cpu c, ref Instruction i)
@@ -31,5 +32,6 @@ public sealed unsafe partial class Cpu
         int size = RegSize(i.Op1Register);
         if (!c.CheckIoPermission(port, size)) return;
         c.Ports.Write(port, size, c.ReadReg(i.Op1Register));
+        c.LeaveFastLoop = true; // a device may have raised or lowered an interrupt line
     }
 }

@@ -21,6 +21,7 @@ public sealed unsafe partial class Cpu
     {
         if (c.ProtectedMode && c.Cpl != 0) { c.RaiseGP(0); return; }
         c.Halted = true;
+        c.LeaveFastLoop = true;
     }
 
     /// <summary>CLI/STI need CPL &lt;= IOPL in protected mode (no VME/PVI support).</summary>

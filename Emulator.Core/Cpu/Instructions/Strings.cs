@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Iced.Intel;
 
 namespace Emulator.Core.Cpu;
@@ -57,6 +58,8 @@ public sealed unsafe partial class Cpu
         static abstract bool Compares { get; }
         /// <summary>INS/OUTS: the I/O permission check precedes everything.</summary>
         static abstract bool UsesPort { get; }
+        /// <summary>REP MOVS/STOS: whole runs within a page are copied or filled at once (<see cref="RepBulk"/>).</summary>
+        static virtual int BulkKind => BulkNone;
     }
 
     private static void RunString<T>(Cpu c, ref Instruction i) where T : struct, IStringOp
@@ -81,7 +84,13 @@ public sealed unsafe partial class Cpu
         }
         // For CMPS/SCAS, F3 is REPE (stop when ZF = 0) and F2 is REPNE (stop when ZF = 1).
         bool stopWhenZf = i.HasRepnePrefix;
-        for (int n = 0; ; n++)
+        int start = 0;
+        if (T.BulkKind != BulkNone)
+        {
+            start = c.RepBulk(ref s, T.BulkKind);
+            if (c.Faulted) return;
+        }
+        for (int n = start; ; n++)
         {
             uint count = c.Regs[ECX] & mask;
             if (count == 0) return;
@@ -92,12 +101,91 @@ public sealed unsafe partial class Cpu
         }
     }
 
+    private const int BulkNone = 0, BulkMovs = 1, BulkStos = 2;
+
+    /// <summary>
+    /// The fast path of REP MOVS/STOS (DESIGN.md §4): forward (DF = 0), 32-bit addresses, flat
+    /// expand-up segments whose limits hold the whole run, no alignment checking, plain RAM. Whole
+    /// runs within a page (both pages for MOVS) are copied or filled at once, in the order the
+    /// iterations would go, committing ECX/ESI/EDI after each run: a translation fault at a page's
+    /// first element leaves the registers exactly as the element-by-element loop would. Anything
+    /// else — an element that straddles pages, a watched or non-RAM page, an overlapping MOVS whose
+    /// destination is ahead of its source (byte-by-byte replication), a segment check that could
+    /// fail — stops here and the remaining iterations of the chunk go element by element.
+    /// Returns the iterations done (at most <see cref="MaxStringIterationsPerStep"/>).
+    /// </summary>
+    private int RepBulk(ref StringContext s, int kind)
+    {
+        if (s.Delta != (uint)s.Size || s.AddrMask != 0xFFFFFFFFu || AlignmentCheckActive(UserAccess)) return 0;
+        uint count = Regs[ECX];
+        if (count > MaxStringIterationsPerStep) count = MaxStringIterationsPerStep;
+        ulong bytes = (ulong)count * (uint)s.Size;
+        if (!RangeAccessible(ref Segs[ES], Regs[EDI], bytes, write: true)) return 0;
+        if (kind == BulkMovs && !RangeAccessible(ref Segs[s.SrcSeg], Regs[ESI], bytes, write: false)) return 0;
+
+        int done = 0;
+        int size = s.Size;
+        while (done < count)
+        {
+            uint dstLinear = Segs[ES].Base + Regs[EDI];
+            uint room = (0x1000 - (dstLinear & 0xFFF)) / (uint)size;
+            uint srcLinear = 0;
+            if (kind == BulkMovs)
+            {
+                srcLinear = Segs[s.SrcSeg].Base + Regs[ESI];
+                room = Math.Min(room, (0x1000 - (srcLinear & 0xFFF)) / (uint)size);
+            }
+            uint n = Math.Min(room, (uint)(count - done));
+            if (n == 0) break; // an element straddles a page boundary
+            int length = (int)n * size;
+
+            Span<byte> src = default;
+            uint srcPhys = 0;
+            if (kind == BulkMovs)
+            {
+                if (!TranslateData(srcLinear, AccessKind.Read, out srcPhys)) return done;
+                if (!Memory.TryGetRamSpan(srcPhys, length, forWrite: false, out src)) break;
+            }
+            if (!TranslateData(dstLinear, AccessKind.Write, out uint dstPhys)) return done;
+            if (!Memory.TryGetRamSpan(dstPhys, length, forWrite: true, out var dst)) break;
+
+            if (kind == BulkMovs)
+            {
+                // Forward iteration equals a memmove unless the destination starts inside the source, ahead of it.
+                if (dstPhys > srcPhys && dstPhys < srcPhys + (uint)length) break;
+                src.CopyTo(dst);
+                Regs[ESI] += (uint)length;
+            }
+            else if (size == 1) dst.Fill((byte)Regs[EAX]);
+            else if (size == 2) MemoryMarshal.Cast<byte, ushort>(dst).Fill((ushort)Regs[EAX]);
+            else MemoryMarshal.Cast<byte, uint>(dst).Fill(Regs[EAX]);
+            Regs[EDI] += (uint)length;
+            Regs[ECX] -= n;
+            done += (int)n;
+        }
+        return done;
+    }
+
+    /// <summary>Whether [offset, offset+bytes) passes the segment checks, without raising anything (an expand-up data segment).</summary>
+    private bool RangeAccessible(ref SegmentCache seg, uint offset, ulong bytes, bool write) =>
+        seg.Usable && (seg.Attributes & (SegmentCache.AttrCode | SegmentCache.AttrExpandDown)) == 0 &&
+        (!write || (seg.Attributes & SegmentCache.AttrWritable) != 0 || !ProtectedMode) &&
+        bytes > 0 && offset + bytes - 1 <= seg.Limit;
+
+    /// <summary>A data access's translation at the current privilege (#PF raised on failure, as the element loop would).</summary>
+    private bool TranslateData(uint linear, AccessKind kind, out uint physical)
+    {
+        if ((Cr0 & Cr0PG) == 0) { physical = linear & Memory.A20Mask; return true; }
+        return Mmu.Translate(linear, kind, UserAccess, out physical);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AdvanceIndex(int reg, ref StringContext s) =>
         Regs[reg] = (Regs[reg] & ~s.AddrMask) | ((Regs[reg] + s.Delta) & s.AddrMask);
 
     private struct MovsOp : IStringOp
     {
+        public static int BulkKind => BulkMovs;
         public static bool Compares => false;
         public static bool UsesPort => false;
         public static bool Iteration(Cpu c, ref StringContext s)
@@ -163,6 +251,7 @@ public sealed unsafe partial class Cpu
 
     private struct StosOp : IStringOp
     {
+        public static int BulkKind => BulkStos;
         public static bool Compares => false;
         public static bool UsesPort => false;
         public static bool Iteration(Cpu c, ref StringContext s)
@@ -188,6 +277,7 @@ public sealed unsafe partial class Cpu
             if (!c.CheckSegmentAccess(ref c.Segs[ES], ES, di, s.Size, write: true)) return false;
             if (!c.ProbeWrite(c.Segs[ES].Base + di, s.Size)) return false;
             uint v = c.Ports.Read((ushort)c.Regs[EDX], s.Size);
+            c.LeaveFastLoop = true; // a device may have raised or lowered an interrupt line
             c.WriteMem(ES, di, s.Size, v);
             if (c.Faulted) return false;
             c.AdvanceIndex(EDI, ref s);
@@ -204,6 +294,7 @@ public sealed unsafe partial class Cpu
             uint v = c.ReadMem(s.SrcSeg, c.Regs[ESI] & s.AddrMask, s.Size);
             if (c.Faulted) return false;
             c.Ports.Write((ushort)c.Regs[EDX], s.Size, v);
+            c.LeaveFastLoop = true;
             c.AdvanceIndex(ESI, ref s);
             return true;
         }

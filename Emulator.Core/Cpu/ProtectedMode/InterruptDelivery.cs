@@ -72,6 +72,7 @@ public sealed partial class Cpu
     /// <summary>Delivers an event. On a fault during delivery, Faulted is set and nothing is committed.</summary>
     internal void DeliverEvent(byte vector, EventKind kind, bool hasError, uint errorCode)
     {
+        LeaveFastLoop = true; // IF may change, the hypervisor may act
         if (Hypervisor != null && Hypervisor.Intercept(vector, kind, hasError, errorCode)) return;
         if (Tracer != null) TraceDelivery(vector, kind, hasError, errorCode, "guest");
         if (!ProtectedMode) DeliverReal(vector);

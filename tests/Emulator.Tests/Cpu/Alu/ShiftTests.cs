@@ -39,6 +39,33 @@ public class ShiftTests
         return d;
     }
 
+    /// <summary>
+    /// SHL/SAL/SHR/SAR r32, imm8 (the forms with their own fast handler) against the same reference,
+    /// for every count in <see cref="Counts"/>.
+    /// </summary>
+    [Theory]
+    [InlineData(Op.Shl, Code.Shl_rm32_imm8)]
+    [InlineData(Op.Shl, Code.Sal_rm32_imm8)]
+    [InlineData(Op.Shr, Code.Shr_rm32_imm8)]
+    [InlineData(Op.Sar, Code.Sar_rm32_imm8)]
+    public void ByImm8MatchesSdmPseudocode(Op op, Code code)
+    {
+        foreach (int count in Counts)
+        {
+            var m = AluMachine.Flat32(a => a.AddInstruction(Instruction.Create(code, Register.EAX, count)));
+            foreach (uint x in Ref.Edges(32).Append(0x8001_8001u).Append(0x4000_0000u))
+                foreach (uint flagsIn in new[] { 0u, Ref.Arith, Ref.CF, Ref.ZF | Ref.PF })
+                {
+                    m.Exec(eax: x, flags: flagsIn);
+                    m.AssertCompleted();
+                    var (r, f, defined) = ShiftRef.Shift(op, 32, x, count, flagsIn);
+                    string what = $"{code} {x:X} by {count} flagsIn={flagsIn:X}";
+                    Check.Equal(r, m.Eax, what);
+                    Check.Flags(f, m.Flags, what, defined);
+                }
+        }
+    }
+
     /// <summary>op reg, CL for edge values, counts 0..255 (masked to 5 bits) and both carry-ins.</summary>
     [Theory, MemberData(nameof(OpsSizesModes))]
     public void ByClMatchesSdmPseudocode(Op op, int bits, bool real)
