@@ -6,10 +6,11 @@ namespace Emulator.Host.Benchmarking;
 
 /// <summary>
 /// What the figures of a bench report were measured on (nothing that identifies a user or a host).
-/// <paramref name="OptimizedBuild"/> is false for a Debug build of the emulator, whose figures mean little.
+/// <paramref name="OptimizedBuild"/> is false for a Debug build of the emulator, whose figures mean little
+/// (null: not recorded, in a file written before the field existed).
 /// </summary>
 public sealed record BenchHostInfo(int ProcessorCount, string OperatingSystem, string Architecture, string DotnetVersion,
-    bool OptimizedBuild)
+    bool? OptimizedBuild = null)
 {
     public static BenchHostInfo Current() => new(
         Environment.ProcessorCount,

@@ -58,7 +58,7 @@ public static class BenchCommand
         catch (FileNotFoundException e) { return Fail(console, e.Message, ExitStatus.Usage); }
 
         var host = BenchHostInfo.Current();
-        if (!host.OptimizedBuild)
+        if (host.OptimizedBuild == false)
             console.Stderr.WriteLine("emu: bench: this emulator is a Debug build: its figures say little (build with -c Release)");
         var progress = new BenchProgress(console.Stderr, console.IsProcessConsole && !Console.IsErrorRedirected);
         List<BenchResult> results;

@@ -104,6 +104,16 @@ public class BenchReportTests
     }
 
     [Fact]
+    public void AFileWithoutTheOptimizedBuildFieldStillReads()
+    {
+        string json = BenchReportJson.Serialize(Report(Result("alu", 1000, 1.0)));
+        string older = System.Text.RegularExpressions.Regex.Replace(json, @",\s*""optimizedBuild"": true", "");
+        Assert.DoesNotContain("optimizedBuild", older);
+        Assert.Null(BenchReportJson.Parse(older, "older.json").Host.OptimizedBuild);
+        Assert.True(BenchReportJson.Parse(json, "now.json").Host.OptimizedBuild);
+    }
+
+    [Fact]
     public void TheReleaseBuildUnderTestIsOptimized()
     {
 #if DEBUG
