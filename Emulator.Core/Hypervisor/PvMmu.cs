@@ -238,12 +238,10 @@ public sealed class PvMmu
         uint ma = (mfn << 12) + (uint)index * 8;
         ulong old = _mem.Read64(ma);
         if (preserveAd) val |= old & (A | D);
-        if (t == PageType.L2Xen && index >= XenL2FirstSlot) return 0; // the hypervisor's slots: guest writes are ignored
-        if (t == PageType.L3)
-        {
-            if (index >= 4) return -EINVAL;
-            if (index == 3 && (val & P) == 0) return -EINVAL;
-        }
+        // Xen's mod_l2_entry: the hypervisor's slots of a pae_xen_l2 are not the guest's (-EPERM).
+        if (t == PageType.L2Xen && index >= XenL2FirstSlot) return -EPERM;
+        // Xen's mod_l3_entry: for PV32 slot 3 (it carries Xen's mappings) and above are never updated (-EINVAL).
+        if (t == PageType.L3 && index >= 3) return -EINVAL;
         PageType level = EntryLevel(t);
         int rc;
         bool sameTarget = (old & P) != 0 && (val & P) != 0 && (old & AddressMask) == (val & AddressMask)

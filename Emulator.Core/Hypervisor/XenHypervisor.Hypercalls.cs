@@ -54,7 +54,7 @@ public sealed partial class XenHypervisor
             case MemoryOp: return MemoryOpCall(a1, a2);
             case Multicall: return inMulticall ? -EINVAL : MulticallOp(a1, a2);
             case UpdateVaMapping: return UpdateVaMappingOp(a1, a2 | ((ulong)a3 << 32), a4);
-            case SetTimerOp: SetTimer(a1 | ((ulong)a2 << 32)); return 0;
+            case XenAbi.SetTimerOp: return SetTimerOp(a1 | ((ulong)a2 << 32));
             case XenVersion: return XenVersionOp(a1, a2);
             case ConsoleIo: return ConsoleIoOp(a1, a2, a3);
             case VmAssist: return VmAssistOp(a1, a2);
@@ -119,26 +119,32 @@ public sealed partial class XenHypervisor
         return rc;
     }
 
-    /// <summary>MMU_MACHPHYS_UPDATE: the M2P entry of a frame the domain owns.</summary>
+    /// <summary>
+    /// MMU_MACHPHYS_UPDATE: the M2P entry of a frame the domain owns, shared_info included (Xen shares
+    /// it with the guest). Xen's get_page_from_mfn failing on any other frame gives -EINVAL.
+    /// </summary>
     private int MachphysUpdate(ulong mfn, ulong pfn)
     {
-        if (mfn >= Layout.TotalFrames || Mmu.OwnerOf((uint)mfn) != FrameOwner.Domain || mfn == XenMachineLayout.SharedInfoFrame)
-            return -EPERM;
+        if (mfn >= Layout.TotalFrames || Mmu.OwnerOf((uint)mfn) != FrameOwner.Domain)
+            return -EINVAL;
         _mem.Write32(Layout.M2pEntryAddress((uint)mfn), (uint)pfn);
         return 0;
     }
 
+    /// <summary>
+    /// update_va_mapping as Xen's do_update_va_mapping: the entry first, then the flush. Flush type 3
+    /// (like 0) flushes nothing; the vCPU bitmap (UVMF_MULTI) is read only by a flush, and an unreadable
+    /// one gives -EFAULT after the entry was written. With one vCPU every target is local.
+    /// </summary>
     private int UpdateVaMappingOp(uint va, ulong val, uint flags)
     {
         uint flush = flags & 3;
         uint who = flags & ~3u;
-        if (flush == 3) return -EINVAL;
-        // A vCPU bitmap pointer (UVMF_MULTI) must be readable; with one vCPU every target is local.
-        if (who != 0 && who != 4 && !ReadGuest32(who, out _)) return -EFAULT;
         int rc = Mmu.UpdateVaMapping(va, val);
-        if (rc < 0) return rc;
+        if (rc < 0 || flush is 0 or 3) return rc;
+        if (who != 0 && who != 4 && !ReadGuest32(who, out _)) return -EFAULT;
         if (flush == 1) _cpu.Mmu.FlushAll();
-        else if (flush == 2) _cpu.Mmu.FlushPage(va);
+        else _cpu.Mmu.FlushPage(va);
         return 0;
     }
 
