@@ -14,16 +14,7 @@
     .long MB_FLAGS
     .long -(MB_MAGIC + MB_FLAGS)
 
-/* One ELF note: namesz, descsz, type, "Xen\0", descriptor padded to 4 bytes. */
-#define XEN_NOTE(type, desc)                \
-    .balign 4;                              \
-    .long 2f - 1f;                          \
-    .long 4f - 3f;                          \
-    .long type;                             \
-1:  .asciz "Xen";                           \
-2:  .balign 4;                              \
-3:  desc;                                   \
-4:  .balign 4
+#include "xen_note.h"
 
     .section .note.Xen, "a"
     XEN_NOTE(6, .asciz "toykernel")                                  /* GUEST_OS */
