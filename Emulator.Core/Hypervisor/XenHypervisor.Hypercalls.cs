@@ -29,7 +29,7 @@ public sealed partial class XenHypervisor
         _inHypercall = true;
         int rc = Dispatch(nr, a1, a2, a3, a4, a5, inMulticall: false);
         _inHypercall = false;
-        c.Regs[CpuCore.EAX] = (uint)rc;
+        c.Regs[CpuCore.EAX] = _continued ? nr : (uint)rc;
         Raise(nr, a1, a2, a3, a4, a5, rc, false);
         UpdateTime();
         TryUpcall();
@@ -44,6 +44,12 @@ public sealed partial class XenHypervisor
     /// <summary>Runs one hypercall; the table of implemented numbers.</summary>
     public int Dispatch(uint nr, uint a1, uint a2, uint a3, uint a4, uint a5, bool inMulticall)
     {
+        if (!inMulticall)
+        {
+            // A new trap: a fresh preemption budget.
+            _workUnits = 0;
+            _continued = false;
+        }
         switch (nr)
         {
             case SetTrapTable: return SetTrapTableOp(a1);
@@ -72,19 +78,36 @@ public sealed partial class XenHypervisor
 
     // ---- multicall -----------------------------------------------------------------------------
 
+    /// <summary>
+    /// multicall as Xen's do_multicall: the entries in order, each result stored in its entry. Preempted
+    /// between entries, or inside one (whose entry then gets the arguments that remain), it continues
+    /// from the first entry not finished.
+    /// </summary>
     private int MulticallOp(uint list, uint count)
     {
         Span<byte> e = stackalloc byte[32];
         for (uint i = 0; i < count; i++)
         {
             uint entry = list + i * 32;
+            if (i > 0 && PreemptDue()) return Continuation(Multicall, entry, count - i);
+            _workUnits++;
             if (!ReadGuest(entry, e)) return -EFAULT;
             uint op = BitConverter.ToUInt32(e);
             uint a1 = BitConverter.ToUInt32(e[8..]), a2 = BitConverter.ToUInt32(e[12..]), a3 = BitConverter.ToUInt32(e[16..]),
                 a4 = BitConverter.ToUInt32(e[20..]), a5 = BitConverter.ToUInt32(e[24..]);
             _clock.Now += HypervisorCosts.Hypercall;
+            _inMulticall = true;
             int rc = Dispatch(op, a1, a2, a3, a4, a5, inMulticall: true);
+            _inMulticall = false;
             Raise(op, a1, a2, a3, a4, a5, rc, true);
+            if (_callPreempted)
+            {
+                _callPreempted = false;
+                Span<byte> args = stackalloc byte[16];
+                for (int k = 0; k < 4; k++) BitConverter.TryWriteBytes(args[(k * 4)..], _continuationArgs[k]);
+                if (!WriteGuest(entry + 8, args)) return -EFAULT;
+                return Continuation(Multicall, entry, count - i);
+            }
             if (!WriteGuest32(entry + 4, (uint)rc)) return -EFAULT;
             if (DomainDead) break;
         }
@@ -96,14 +119,28 @@ public sealed partial class XenHypervisor
     private static bool ForeignDomOk(uint fd) =>
         ((fd & 0xFFFF) == DomidSelf || (fd & 0xFFFF) == OwnDomid) && ((fd >> 16) == 0 || (fd >> 16) == OwnDomid + 1u);
 
+    /// <summary>
+    /// Reads back the count of a continued mmu_update / mmuext_op: the MMU_UPDATE_PREEMPTED bit, and
+    /// the entries already done (from *done, as Xen does) that the final *done adds to.
+    /// </summary>
+    private uint ContinuedCount(ref uint count, uint done)
+    {
+        if ((count & MmuUpdatePreempted) == 0) return 0;
+        count &= ~MmuUpdatePreempted;
+        return done != 0 && ReadGuest32(done, out uint before) ? before : 0;
+    }
+
     private int MmuUpdateOp(uint reqs, uint count, uint done, uint foreigndom)
     {
         if (!ForeignDomOk(foreigndom)) return -ESRCH;
+        uint doneBefore = ContinuedCount(ref count, done);
         Span<byte> r = stackalloc byte[16];
         int rc = 0;
         uint i;
         for (i = 0; i < count; i++)
         {
+            if (i > 0 && PreemptDue()) { rc = Continuation(MmuUpdate, reqs + i * 16, (count - i) | MmuUpdatePreempted, done, foreigndom); break; }
+            _workUnits++;
             if (!ReadGuest(reqs + i * 16, r)) { rc = -EFAULT; break; }
             ulong ptr = BitConverter.ToUInt64(r), val = BitConverter.ToUInt64(r[8..]);
             rc = (ptr & 7) switch
@@ -115,7 +152,7 @@ public sealed partial class XenHypervisor
             };
             if (rc < 0) break;
         }
-        if (done != 0 && !WriteGuest32(done, i) && rc == 0) rc = -EFAULT;
+        if (done != 0 && !WriteGuest32(done, doneBefore + i) && rc == 0) rc = -EFAULT;
         return rc;
     }
 
@@ -151,11 +188,14 @@ public sealed partial class XenHypervisor
     private int MmuextOpCall(uint ops, uint count, uint done, uint foreigndom)
     {
         if (!ForeignDomOk(foreigndom)) return -ESRCH;
+        uint doneBefore = ContinuedCount(ref count, done);
         Span<byte> op = stackalloc byte[12];
         int rc = 0;
         uint i;
         for (i = 0; i < count; i++)
         {
+            if (i > 0 && PreemptDue()) { rc = Continuation(MmuextOp, ops + i * 12, (count - i) | MmuUpdatePreempted, done, foreigndom); break; }
+            _workUnits++;
             if (!ReadGuest(ops + i * 12, op)) { rc = -EFAULT; break; }
             uint cmd = BitConverter.ToUInt32(op), arg1 = BitConverter.ToUInt32(op[4..]), arg2 = BitConverter.ToUInt32(op[8..]);
             rc = cmd switch
@@ -177,7 +217,7 @@ public sealed partial class XenHypervisor
             };
             if (rc < 0) break;
         }
-        if (done != 0 && !WriteGuest32(done, i) && rc == 0) rc = -EFAULT;
+        if (done != 0 && !WriteGuest32(done, doneBefore + i) && rc == 0) rc = -EFAULT;
         return rc;
     }
 
