@@ -57,12 +57,16 @@ public sealed partial class XenHypervisor
         return 0;
     }
 
-    /// <summary>Arms the single-shot timer at an absolute system time (0 cancels); a time already past fires at once.</summary>
+    /// <summary>
+    /// Arms the single-shot timer at an absolute system time (0 cancels). Xen's timers expire at a
+    /// signed s_time_t, so a time already past, or one with bit 63 set, fires at once.
+    /// </summary>
     private void SetTimer(ulong ns)
     {
         _timer?.Cancel();
         _timer = null;
         if (ns == 0) return;
+        if ((long)ns < 0) ns = SystemTimeNs;
         ulong at = ns / NsPerTick + (ns % NsPerTick != 0 ? 1ul : 0ul); // rounded up without overflowing
         _timer = _clock.ScheduleAt(at, _onTimer);
     }

@@ -109,4 +109,19 @@ public sealed class PvGuest
     }
 
     public string ConsoleText => Encoding.ASCII.GetString(Console.ToArray());
+
+    /// <summary>The machine frame behind a guest VA (pseudo-physical memory is mapped at VIRT_BASE 0).</summary>
+    public uint MfnOf(uint va) => Hv.P2m[va >> 12];
+
+    /// <summary>A domain frame outside the bootstrap mapping: unmapped, untyped.</summary>
+    public uint FreeFrame(uint k) => Hv.P2m[(Info.VirtEnd >> 12) + k];
+
+    /// <summary>The bootstrap L1 that maps <paramref name="va"/>, and the machine address of its entry.</summary>
+    public (uint L1, uint EntryMa) L1EntryOf(uint va)
+    {
+        ulong l3e = Hv.Memory.Read64((Info.L3Mfn << 12) + (va >> 30) * 8);
+        ulong l2e = Hv.Memory.Read64((uint)(l3e & PvMmu.AddressMask) + ((va >> 21) & 511) * 8);
+        uint l1 = (uint)((l2e & PvMmu.AddressMask) >> 12);
+        return (l1, (l1 << 12) + ((va >> 12) & 511) * 8);
+    }
 }

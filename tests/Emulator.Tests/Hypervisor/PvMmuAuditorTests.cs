@@ -12,18 +12,9 @@ public sealed class PvMmuAuditorTests
     private readonly PvGuest _g = new(a => a.hlt());
     private PvMmu Mmu => _g.Hv.Mmu;
 
-    private uint FreeFrame(uint k) => _g.Hv.P2m[(_g.Info.VirtEnd >> 12) + k];
-    private uint MfnOf(uint va) => _g.Hv.P2m[va >> 12];
-
-    /// <summary>The L1 that maps <paramref name="va"/> in the bootstrap tables, and the entry's machine address.</summary>
-    private (uint L1, uint EntryMa) L1Entry(uint va)
-    {
-        var mem = _g.Hv.Memory;
-        ulong l3e = mem.Read64((_g.Info.L3Mfn << 12) + (va >> 30) * 8);
-        ulong l2e = mem.Read64((uint)(l3e & PvMmu.AddressMask) + ((va >> 21) & 511) * 8);
-        uint l1 = (uint)((l2e & PvMmu.AddressMask) >> 12);
-        return (l1, (l1 << 12) + ((va >> 12) & 511) * 8);
-    }
+    private uint FreeFrame(uint k) => _g.FreeFrame(k);
+    private uint MfnOf(uint va) => _g.MfnOf(va);
+    private (uint L1, uint EntryMa) L1Entry(uint va) => _g.L1EntryOf(va);
 
     private IReadOnlyList<PvMmuViolation> Audit() => PvMmuAuditor.Audit(_g.Hv);
 
