@@ -39,6 +39,16 @@ public sealed class PvGuest
         a.hlt(); // never reached: shutdown does not return (a #GP at ring 1 if it did)
     }
 
+    /// <summary>Trap table entry {vector, flags, FLAT_RING1_CS, handler} at Scratch + 8*index.</summary>
+    public static void TrapEntry(Assembler a, int index, byte vector, byte flags, uint handler)
+    {
+        uint e = Scratch + (uint)index * 8;
+        a.mov(__byte_ptr[e], vector);
+        a.mov(__byte_ptr[e + 1], flags);
+        a.mov(__word_ptr[e + 2], XenAbi.FlatRing1Cs);
+        a.mov(__dword_ptr[e + 4], handler);
+    }
+
     /// <summary>Stores EAX into result slot <paramref name="slot"/>.</summary>
     public static void Store(Assembler a, int slot) => a.mov(__dword_ptr[Results + (uint)slot * 4], eax);
 
