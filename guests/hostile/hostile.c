@@ -104,7 +104,7 @@ static void shutdown(uint32_t reason)
 
 /* ---- TAP -------------------------------------------------------------------------------------- */
 
-#define PLANNED 77
+#define PLANNED 85
 
 static void ok(int cond, const char *what)
 {
@@ -188,6 +188,12 @@ static void store32(uint32_t va) { *(volatile uint32_t *)va = 0; }
 static void run_user(uint32_t eip) { enter_ring3(eip, (uint32_t)(user_stack + sizeof user_stack)); }
 static void in_port(uint32_t port) { (void)port; __asm__ volatile("inb $0x60, %%al" : : : "eax"); }
 static void int81(uint32_t unused) { (void)unused; __asm__ volatile("int $0x81"); }
+
+static void do_cli(uint32_t unused) { (void)unused; __asm__ volatile("cli"); }
+static void do_hlt(uint32_t unused) { (void)unused; __asm__ volatile("hlt"); }
+static void load_cr3(uint32_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v)); }
+static void do_lgdt(uint32_t unused) { static uint16_t gdtr[3]; (void)unused; __asm__ volatile("lgdt %0" : : "m"(gdtr)); }
+static void do_wrmsr(uint32_t msr) { __asm__ volatile("wrmsr" : : "c"(msr), "a"(0), "d"(0)); }
 
 static volatile uint8_t *shared_info(void) { return (volatile uint8_t *)shared_info_va; }
 
@@ -289,6 +295,21 @@ static void ring3_and_traps(void)
 
     caught = probe(in_port, 0x60);
     expect_fault(caught, 13, 0, "IN from ring 1 is #GP(0)");
+    caught = probe(do_cli, 0);
+    expect_fault(caught, 13, 0, "cli in ring 1 (IOPL 0) is #GP(0)");
+    caught = probe(do_hlt, 0);
+    expect_fault(caught, 13, 0, "hlt in ring 1 is #GP(0)");
+    caught = probe(load_cr3, 0);
+    expect_fault(caught, 13, 0, "mov to CR3 of frame 0 (no L3 of ours) is #GP(0)");
+    caught = probe(do_lgdt, 0);
+    expect_fault(caught, 13, 0, "lgdt in ring 1 is #GP(0)");
+    caught = probe(do_wrmsr, 0x1234);
+    expect_fault(caught, 13, 0, "wrmsr of an MSR that does not exist is #GP(0)");
+    caught = probe(store32, HYPERVISOR_VIRT_START + 8);
+    expect_fault(caught, 14, 3, "a write to the read-only M2P is #PF (present|write)");
+    caught = probe(store32, 0xFC000000u + 14 * 4096 + 0x18);
+    expect_fault(caught, 14, 3, "a write to Xen's GDT (FLAT_RING1_CS) is #PF (present|write)");
+    ok(caught && fault.cr2 == 0xFC000000u + 14 * 4096 + 0x18, "... with its address in arch.cr2");
     caught = probe(int81, 0);
     ok(caught && fault.vector == 0x81 && (fault.cs & 3) == 1, "a ring-0 handler selector in the trap table runs in ring 1");
 }
