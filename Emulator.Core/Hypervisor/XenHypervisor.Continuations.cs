@@ -6,14 +6,14 @@ namespace Emulator.Core.Hypervisor;
 /// <summary>
 /// Hypercall preemption (XEN-ABI.md §1 "preemption", Xen's hypercall_create_continuation): a long
 /// mmu_update, mmuext_op or multicall stops after <see cref="PreemptUnits"/> units of work in one
-/// trap, and the guest's registers are rewritten so that it re-executes the int 0x82 with the
+/// trap (console_io after as many 256-byte chunks), and the guest's registers are rewritten so that it re-executes the int 0x82 with the
 /// arguments that remain (EAX = the hypercall number again, EIP back on the int). Xen's check is
 /// time-based; ours counts units so runs stay deterministic. A call preempted inside a multicall
 /// rewrites its multicall entry's arguments, and the multicall itself continues from that entry.
 /// </summary>
 public sealed partial class XenHypervisor
 {
-    /// <summary>Units of work (one mmu_update or mmuext_op entry, one multicall entry) one trap may do.</summary>
+    /// <summary>Units of work (one mmu_update or mmuext_op entry, one multicall entry, 256 console bytes) one trap may do.</summary>
     public const int PreemptUnits = 1024;
 
     /// <summary>Set in the count argument of a continued mmu_update / mmuext_op (Xen's MMU_UPDATE_PREEMPTED).</summary>

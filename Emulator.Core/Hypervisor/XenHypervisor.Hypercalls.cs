@@ -278,6 +278,9 @@ public sealed partial class XenHypervisor
         Span<byte> chunk = stackalloc byte[256];
         for (uint done = 0; done < count;)
         {
+            // Xen preempts a long write too: re-entered with what remains.
+            if (done > 0 && PreemptDue()) { _console?.Flush(); return Continuation(XenAbi.ConsoleIo, 0, count - done, buf + done); }
+            _workUnits++;
             int n = (int)Math.Min(256u, count - done);
             if (!ReadGuest(buf + done, chunk[..n])) return -EFAULT;
             _console?.Write(chunk[..n]);

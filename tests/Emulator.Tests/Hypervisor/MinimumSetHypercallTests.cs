@@ -292,6 +292,18 @@ public sealed class MinimumSetHypercallTests
     }
 
     [Fact]
+    public void ALongConsoleWriteIsContinued()
+    {
+        const uint count = 300_000;
+        Assert.Equal(ConsoleIo, Call(ConsoleIo, 0, count, Area));
+        Assert.Equal(XenHypervisor.PreemptUnits * 256, _g.Console.Length);
+        Assert.Equal(count - XenHypervisor.PreemptUnits * 256u, Cpu.Regs[CpuCore.ECX]);
+        Assert.Equal(Area + XenHypervisor.PreemptUnits * 256u, Cpu.Regs[CpuCore.EDX]);
+        Assert.Equal(0, Call(ConsoleIo, Cpu.Regs[CpuCore.EBX], Cpu.Regs[CpuCore.ECX], Cpu.Regs[CpuCore.EDX]));
+        Assert.Equal(count, _g.Console.Length);
+    }
+
+    [Fact]
     public void VmAssistOffersAllButWritablePagetables()
     {
         Assert.Equal(0, Call(VmAssist, 0, 0));                                  // enable 4gb_segments
