@@ -6,17 +6,7 @@
  */
 #include "xen_note.h"
 
-    .section .note.Xen, "a"
-    XEN_NOTE(6, .asciz "hostile")                                    /* GUEST_OS */
-    XEN_NOTE(7, .asciz "5")                                          /* GUEST_VERSION (issue 5) */
-    XEN_NOTE(5, .asciz "xen-3.0")                                    /* XEN_VERSION */
-    XEN_NOTE(8, .asciz "generic")                                    /* LOADER */
-    XEN_NOTE(9, .asciz "yes")                                        /* PAE_MODE */
-    XEN_NOTE(3, .long 0)                                             /* VIRT_BASE: identity */
-    XEN_NOTE(4, .long 0)                                             /* PADDR_OFFSET */
-    XEN_NOTE(1, .long xen_start)                                     /* ENTRY */
-    XEN_NOTE(2, .long hypercall_page)                                /* HYPERCALL_PAGE */
-    XEN_NOTE(10, .asciz "!writable_page_tables|pae_pgdir_above_4gb") /* FEATURES */
+    XEN_PV32_NOTES("hostile", "5", xen_start, hypercall_page)   /* GUEST_VERSION: issue 5 */
 
     .text
     .globl xen_start

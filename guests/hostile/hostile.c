@@ -135,6 +135,16 @@ static void expect_fault(int caught, uint32_t vector, uint32_t error, const char
     }
 }
 
+/* One fault to provoke: probe(fn, arg) must be caught with this vector and error code. */
+struct fault_case { void (*fn)(uint32_t); uint32_t arg, vector, error; const char *what; };
+
+static int expect_probe(const struct fault_case *c)
+{
+    int caught = probe(c->fn, c->arg);
+    expect_fault(caught, c->vector, c->error, c->what);
+    return caught;
+}
+
 void unexpected_fault(void)
 {
     puts_("Bail out! unexpected fault: vector "); put_num(fault.vector, 1);
@@ -282,33 +292,27 @@ static void ring3_and_traps(void)
     caught = probe(run_user, (uint32_t)user_hypercall);
     expect_fault(caught, 13, 0x82 * 8 + 2, "int 0x82 from ring 3 is #GP(0x412), delivered to us");
     ok(caught && (fault.cs & 3) == 3 && fault.eip == (uint32_t)user_hypercall + 7, "... at the int instruction, in ring 3");
-    caught = probe(run_user, (uint32_t)user_int3);
-    expect_fault(caught, 3, 0, "int3 from ring 3 reaches #BP although its trap-table DPL is 0");
-    caught = probe(run_user, (uint32_t)user_into);
-    expect_fault(caught, 4, 0, "into from ring 3 reaches #OF although its trap-table DPL is 0");
-    caught = probe(run_user, (uint32_t)user_int80);
-    expect_fault(caught, 13, 0x80 * 8 + 2, "int 0x80 from ring 3 with trap-table DPL 0 is #GP(0x402)");
-    caught = probe(run_user, (uint32_t)user_write_kernel);
-    expect_fault(caught, 14, 7, "ring 3 writing kernel memory is #PF (present|write|user)");
+    const struct fault_case user_cases[] = {
+        {run_user, (uint32_t)user_int3, 3, 0, "int3 from ring 3 reaches #BP although its trap-table DPL is 0"},
+        {run_user, (uint32_t)user_into, 4, 0, "into from ring 3 reaches #OF although its trap-table DPL is 0"},
+        {run_user, (uint32_t)user_int80, 13, 0x80 * 8 + 2, "int 0x80 from ring 3 with trap-table DPL 0 is #GP(0x402)"},
+        {run_user, (uint32_t)user_write_kernel, 14, 7, "ring 3 writing kernel memory is #PF (present|write|user)"},
+    };
+    for (uint32_t i = 0; i < sizeof user_cases / sizeof user_cases[0]; i++) caught = expect_probe(&user_cases[i]);
     ok(caught && fault.cr2 == (uint32_t)&probe_esp_shadow, "... with its address in arch.cr2");
     shared_info()[1] = 1; /* events masked again: the iret to ring 3 cleared the upcall mask */
 
-    caught = probe(in_port, 0x60);
-    expect_fault(caught, 13, 0, "IN from ring 1 is #GP(0)");
-    caught = probe(do_cli, 0);
-    expect_fault(caught, 13, 0, "cli in ring 1 (IOPL 0) is #GP(0)");
-    caught = probe(do_hlt, 0);
-    expect_fault(caught, 13, 0, "hlt in ring 1 is #GP(0)");
-    caught = probe(load_cr3, 0);
-    expect_fault(caught, 13, 0, "mov to CR3 of frame 0 (no L3 of ours) is #GP(0)");
-    caught = probe(do_lgdt, 0);
-    expect_fault(caught, 13, 0, "lgdt in ring 1 is #GP(0)");
-    caught = probe(do_wrmsr, 0x1234);
-    expect_fault(caught, 13, 0, "wrmsr of an MSR that does not exist is #GP(0)");
-    caught = probe(store32, HYPERVISOR_VIRT_START + 8);
-    expect_fault(caught, 14, 3, "a write to the read-only M2P is #PF (present|write)");
-    caught = probe(store32, 0xFC000000u + 14 * 4096 + 0x18);
-    expect_fault(caught, 14, 3, "a write to Xen's GDT (FLAT_RING1_CS) is #PF (present|write)");
+    const struct fault_case ring1_cases[] = {
+        {in_port, 0x60, 13, 0, "IN from ring 1 is #GP(0)"},
+        {do_cli, 0, 13, 0, "cli in ring 1 (IOPL 0) is #GP(0)"},
+        {do_hlt, 0, 13, 0, "hlt in ring 1 is #GP(0)"},
+        {load_cr3, 0, 13, 0, "mov to CR3 of frame 0 (no L3 of ours) is #GP(0)"},
+        {do_lgdt, 0, 13, 0, "lgdt in ring 1 is #GP(0)"},
+        {do_wrmsr, 0x1234, 13, 0, "wrmsr of an MSR that does not exist is #GP(0)"},
+        {store32, HYPERVISOR_VIRT_START + 8, 14, 3, "a write to the read-only M2P is #PF (present|write)"},
+        {store32, 0xFC000000u + 14 * 4096 + 0x18, 14, 3, "a write to Xen's GDT (FLAT_RING1_CS) is #PF (present|write)"},
+    };
+    for (uint32_t i = 0; i < sizeof ring1_cases / sizeof ring1_cases[0]; i++) caught = expect_probe(&ring1_cases[i]);
     ok(caught && fault.cr2 == 0xFC000000u + 14 * 4096 + 0x18, "... with its address in arch.cr2");
     caught = probe(int81, 0);
     ok(caught && fault.vector == 0x81 && (fault.cs & 3) == 1, "a ring-0 handler selector in the trap table runs in ring 1");
