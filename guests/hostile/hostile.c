@@ -429,7 +429,9 @@ void hostile_main(const struct start_info *start)
     void (*handlers[])(void) = {trap_0, trap_3, trap_4, trap_6, trap_13, trap_14, trap_0x80, trap_0x81};
     for (int i = 0; i < 8; i++) traps[i].address = (uint32_t)handlers[i];
     expect(hcall(HC_set_trap_table, (uint32_t)traps, 0, 0, 0, 0), 0, "set_trap_table");
-    expect(hcall(HC_stack_switch, FLAT_RING1_DS, (uint32_t)(trap_stack + sizeof trap_stack), 0, 0, 0), 0, "stack_switch");
+    /* An RPL-0 stack selector: Xen raises it to ring 1 (the ring-3 tests below fault onto this stack). */
+    expect(hcall(HC_stack_switch, FLAT_RING1_DS & ~3u, (uint32_t)(trap_stack + sizeof trap_stack), 0, 0, 0), 0,
+        "stack_switch with an RPL-0 selector (raised to ring 1)");
     expect(uvm(shared_page, (uint64_t)(si->shared_info & ~0xFFFu) | _P | _RW | _A, 2), 0, "shared_info mapped");
     shared_info_va = (uint32_t)shared_page;
 
