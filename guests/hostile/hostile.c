@@ -15,7 +15,7 @@ enum {
 };
 /* errno values (XEN-ABI.md §1). */
 enum { EPERM = 1, ESRCH = 3, EFAULT = 14, EBUSY = 16, EINVAL = 22, ENOSPC = 28, ENOSYS = 38, EOPNOTSUPP = 95 };
-enum { MMUEXT_PIN_L1 = 0, MMUEXT_PIN_L2 = 1, MMUEXT_UNPIN = 4, MMUEXT_NEW_BASEPTR = 5 };
+enum { MMUEXT_PIN_L1 = 0, MMUEXT_PIN_L2 = 1, MMUEXT_PIN_L3 = 2, MMUEXT_UNPIN = 4, MMUEXT_NEW_BASEPTR = 5 };
 enum { MMU_NORMAL_PT_UPDATE = 0, MMU_MACHPHYS_UPDATE = 1 };
 #define DOMID_SELF 0x7FF0u
 #define FLAT_RING1_CS 0xe019u
@@ -104,7 +104,7 @@ static void shutdown(uint32_t reason)
 
 /* ---- TAP -------------------------------------------------------------------------------------- */
 
-#define PLANNED 85
+#define PLANNED 98
 
 static void ok(int cond, const char *what)
 {
@@ -283,6 +283,40 @@ static void entry_flag_rules(void)
     expect(uvm((void *)HYPERVISOR_VIRT_START, pte(vmfn, _P | _A), 0), -EINVAL, "update_va_mapping in the hypervisor hole is -EINVAL");
 }
 
+/* A second address space: XEN-ABI.md §6 "PAE (PV32) specifics" for the pae_xen_l2 of slot 3. */
+static void second_l3(void)
+{
+    uint64_t *l3 = (uint64_t *)pages[5], *xen_l2 = (uint64_t *)pages[6];
+    uint32_t l3mfn = mfn_of(l3), xl2mfn = mfn_of(xen_l2);
+    l3[0] = l3_table()[0];
+    l3[3] = l3_table()[3];                                  /* our own pae_xen_l2 */
+    expect(uvm(l3, pte(l3mfn, _P | _A), 2), 0, "a new L3 (copied from ours) mapped read-only");
+    expect(mmuext1(MMUEXT_PIN_L3, l3mfn), -EINVAL, "an L3 sharing our pae_xen_l2 does not pin: -EINVAL");
+    expect(uvm(l3, pte(l3mfn, _P | _RW | _A), 2), 0, "... and is writable again");
+    l3[3] = 0;
+    l3[0] = l3_table()[3];                                  /* our pae_xen_l2 as an ordinary L2 */
+    l3[3] = pte(xl2mfn, _P);
+    expect(uvm(l3, pte(l3mfn, _P | _A), 2) | uvm(xen_l2, pte(xl2mfn, _P | _A), 2), 0, "the L3 and a fresh L2 read-only");
+    expect(mmuext1(MMUEXT_PIN_L3, l3mfn), -EINVAL, "a pae_xen_l2 in slot 0 does not pin: -EINVAL");
+    expect(uvm(l3, pte(l3mfn, _P | _RW | _A), 2), 0, "the L3 writable again");
+    l3[0] = l3_table()[0];                                  /* our slot-0 L2 (an L2 may be shared) */
+    expect(uvm(l3, pte(l3mfn, _P | _A), 2), 0, "the L3 read-only again");
+    expect(mmuext1(MMUEXT_PIN_L3, l3mfn), 0, "an L3 with its own pae_xen_l2 pins");
+    ok(l2_of(0xC0000000u)[XEN_L2_FIRST_SLOT] == xen_l2[XEN_L2_FIRST_SLOT] && xen_l2[XEN_L2_FIRST_SLOT] != 0,
+        "Xen filled the new pae_xen_l2's hypervisor slots");
+    uint32_t old = l3_mfn();
+    int32_t to_new = mmuext1(MMUEXT_NEW_BASEPTR, l3mfn);
+    volatile uint32_t *probe_va = (volatile uint32_t *)pages[0];
+    probe_va[9] = 0x5A5A;                                    /* runs on the new tables */
+    uint32_t seen = m2p[l3mfn];                              /* the M2P through the new pae_xen_l2 */
+    int32_t back = mmuext1(MMUEXT_NEW_BASEPTR, old);
+    ok(to_new == 0 && back == 0 && probe_va[9] == 0x5A5A && seen == ((uint32_t)l3 >> 12),
+        "NEW_BASEPTR onto it and back: the kernel and the M2P stay mapped");
+    expect(mmuext1(MMUEXT_UNPIN, l3mfn), 0, "unpinned");
+    expect(uvm(xen_l2, pte(xl2mfn, _P | _RW | _A), 2), 0, "its pae_xen_l2 is free to be mapped writable again");
+    ok(xen_l2[XEN_L2_FIRST_SLOT] == 0, "... with Xen's slots cleared");
+}
+
 static void ring3_and_traps(void)
 {
     int caught;
@@ -437,6 +471,7 @@ void hostile_main(const struct start_info *start)
 
     page_table_rules();
     entry_flag_rules();
+    second_l3();
     ring3_and_traps();
     bad_pointers_and_numbers();
     event_channels();
