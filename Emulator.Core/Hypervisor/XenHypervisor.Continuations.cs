@@ -1,15 +1,14 @@
-using static Emulator.Core.Hypervisor.XenAbi;
 using CpuCore = Emulator.Core.Cpu.Cpu;
 
 namespace Emulator.Core.Hypervisor;
 
 /// <summary>
 /// Hypercall preemption (XEN-ABI.md §1 "preemption", Xen's hypercall_create_continuation): a long
-/// mmu_update, mmuext_op or multicall stops after <see cref="PreemptUnits"/> units of work in one
-/// trap (console_io after as many 256-byte chunks), and the guest's registers are rewritten so that it re-executes the int 0x82 with the
-/// arguments that remain (EAX = the hypercall number again, EIP back on the int). Xen's check is
-/// time-based; ours counts units so runs stay deterministic. A call preempted inside a multicall
-/// rewrites its multicall entry's arguments, and the multicall itself continues from that entry.
+/// mmu_update, mmuext_op, multicall or console_io stops after <see cref="PreemptUnits"/> units of
+/// work in one trap, and the guest's registers are rewritten so that it re-executes the int 0x82
+/// with the arguments that remain (EAX = the hypercall number again, EIP back on the int). Xen's
+/// check is time-based; ours counts units so runs stay deterministic. A call preempted inside a
+/// multicall rewrites its multicall entry's arguments, and the multicall continues from that entry.
 /// </summary>
 public sealed partial class XenHypervisor
 {
@@ -20,8 +19,8 @@ public sealed partial class XenHypervisor
     public const uint MmuUpdatePreempted = 0x80000000;
 
     private int _workUnits;
-    private bool _inMulticall, _callPreempted;
-    private readonly uint[] _continuationArgs = new uint[5];
+    private bool _continued, _inMulticall, _callPreempted;
+    private readonly uint[] _continuationArgs = new uint[4];
 
     /// <summary>True when the work done in this trap calls for a continuation (callers ask only after some progress).</summary>
     private bool PreemptDue() => _workUnits >= PreemptUnits;
@@ -48,6 +47,4 @@ public sealed partial class XenHypervisor
         _continued = true;
         return (int)nr;
     }
-
-    private bool _continued;
 }
