@@ -27,4 +27,5 @@ public static class GuestImages
     public static string Hello => Find("hello.elf");
     public static string Loop => Find("loop.elf");
     public static string ToyKernel => Find("toykernel.elf");
+    public static string Hostile => Find("hostile.elf");
 }
