@@ -35,9 +35,9 @@ public static class HypercallTraceDecoder
         {
             case MmuUpdate:
                 o["reqs"] = H32(e.Arg1);
-                o["count"] = e.Arg2;
+                AddCount(o, e.Arg2);
                 o["foreigndom"] = TraceEvent.Hex16(e.Arg4);
-                o["entries"] = List(hv, e.Arg1, e.Arg2, 16, (b, a) => new JsonObject
+                o["entries"] = List(hv, e.Arg1, e.Arg2 & ~XenHypervisor.MmuUpdatePreempted, 16, (b, a) => new JsonObject
                 {
                     ["ptr"] = H64(BitConverter.ToUInt64(b)),
                     ["cmd"] = (BitConverter.ToUInt64(b) & 3) switch { 0 => "normal_pt_update", 1 => "machphys_update", 2 => "pt_update_preserve_ad", _ => "3" },
@@ -46,9 +46,9 @@ public static class HypercallTraceDecoder
                 break;
             case MmuextOp:
                 o["ops"] = H32(e.Arg1);
-                o["count"] = e.Arg2;
+                AddCount(o, e.Arg2);
                 o["foreigndom"] = TraceEvent.Hex16(e.Arg4);
-                o["entries"] = List(hv, e.Arg1, e.Arg2, 12, (b, a) => new JsonObject
+                o["entries"] = List(hv, e.Arg1, e.Arg2 & ~XenHypervisor.MmuUpdatePreempted, 12, (b, a) => new JsonObject
                 {
                     ["cmd"] = MmuextName(BitConverter.ToUInt32(b)),
                     ["arg1"] = H32(BitConverter.ToUInt32(b[4..])),
@@ -162,6 +162,13 @@ public static class HypercallTraceDecoder
         10 => "tlb_flush_all", 11 => "invlpg_all", 12 => "flush_cache", 13 => "set_ldt", 14 => "new_user_baseptr",
         _ => cmd.ToString(),
     };
+
+    /// <summary>The count of an mmu_update / mmuext_op, and "continued" when it is the re-entry of a preempted call.</summary>
+    private static void AddCount(JsonObject o, uint count)
+    {
+        o["count"] = count & ~XenHypervisor.MmuUpdatePreempted;
+        if ((count & XenHypervisor.MmuUpdatePreempted) != 0) o["continued"] = true;
+    }
 
     private static JsonNode List(XenHypervisor hv, uint va, uint count, uint size, Func<byte[], uint, JsonObject> entry)
     {

@@ -24,9 +24,10 @@ public sealed class PvMmu
     public const ulong P = 1, RW = 2, US = 4, PWT = 8, PCD = 0x10, A = 0x20, D = 0x40, PSE = 0x80, G = 0x100,
         Avl = 0xE00, NX = 1ul << 63;
     public const ulong AddressMask = 0x000F_FFFF_FFFF_F000ul;
-    private const ulong L1Allowed = P | RW | US | A | D | G | Avl | NX;
-    private const ulong L2Allowed = P | RW | US | A | D | Avl | NX;
-    private const ulong L3Allowed = P | Avl;
+    // The flags an entry may carry at each level (XEN-ABI.md §6 "Flag checks", with our stricter L3).
+    public const ulong L1Allowed = P | RW | US | A | D | G | Avl | NX;
+    public const ulong L2Allowed = P | RW | US | A | D | Avl | NX;
+    public const ulong L3Allowed = P | Avl;
     /// <summary>First slot of an L2Xen that belongs to the hypervisor: VA 0xF5800000 within the top GiB.</summary>
     public const int XenL2FirstSlot = (int)((HypervisorVirtStart - 0xC0000000u) >> 21);
 
@@ -238,12 +239,10 @@ public sealed class PvMmu
         uint ma = (mfn << 12) + (uint)index * 8;
         ulong old = _mem.Read64(ma);
         if (preserveAd) val |= old & (A | D);
-        if (t == PageType.L2Xen && index >= XenL2FirstSlot) return 0; // the hypervisor's slots: guest writes are ignored
-        if (t == PageType.L3)
-        {
-            if (index >= 4) return -EINVAL;
-            if (index == 3 && (val & P) == 0) return -EINVAL;
-        }
+        // Xen's mod_l2_entry: the hypervisor's slots of a pae_xen_l2 are not the guest's (-EPERM).
+        if (t == PageType.L2Xen && index >= XenL2FirstSlot) return -EPERM;
+        // Xen's mod_l3_entry: for PV32 slot 3 (it carries Xen's mappings) and above are never updated (-EINVAL).
+        if (t == PageType.L3 && index >= 3) return -EINVAL;
         PageType level = EntryLevel(t);
         int rc;
         bool sameTarget = (old & P) != 0 && (val & P) != 0 && (old & AddressMask) == (val & AddressMask)

@@ -43,13 +43,31 @@ public sealed partial class XenHypervisor
 
     // ---- Timer -----------------------------------------------------------------------------
 
-    /// <summary>Arms the single-shot timer at an absolute system time (0 cancels); a time already past fires at once.</summary>
+    /// <summary>
+    /// set_timer_op as Xen's do_set_timer_op: the time is a signed s_time_t (a "negative" one has
+    /// wrapped and is past), and one more than 2^50 ns (~13 days) ahead is taken as a guest's jiffies
+    /// wrap and moved to 100 ms from now.
+    /// </summary>
+    private int SetTimerOp(ulong ns)
+    {
+        long now = (long)SystemTimeNs;
+        long offset = (long)ns - now;
+        if (ns != 0 && offset > 0 && (offset >> 50) != 0) ns = (ulong)now + 100_000_000;
+        SetTimer(ns);
+        return 0;
+    }
+
+    /// <summary>
+    /// Arms the single-shot timer at an absolute system time (0 cancels). Xen's timers expire at a
+    /// signed s_time_t, so a time already past, or one with bit 63 set, fires at once.
+    /// </summary>
     private void SetTimer(ulong ns)
     {
         _timer?.Cancel();
         _timer = null;
         if (ns == 0) return;
-        ulong at = (ns + NsPerTick - 1) / NsPerTick;
+        if ((long)ns < 0) ns = SystemTimeNs;
+        ulong at = ns / NsPerTick + (ns % NsPerTick != 0 ? 1ul : 0ul); // rounded up without overflowing
         _timer = _clock.ScheduleAt(at, _onTimer);
     }
 
@@ -140,6 +158,9 @@ public sealed partial class XenHypervisor
                     if (!ValidPort(port)) return -EINVAL;
                     if (_ports[port] == PortState.Virq) _virqPort[_portVirq[port]] = 0;
                     _ports[port] = PortState.Free;
+                    // Xen's free_evtchn clears the pending bit, so a port bound again starts quiet.
+                    uint pendingWord = SharedInfo + SiEvtchnPending + (port / 32) * 4;
+                    _mem.Write32(pendingWord, _mem.Read32(pendingWord) & ~(1u << (int)(port % 32)));
                     return 0;
                 }
             case 4: // send {port}

@@ -29,7 +29,7 @@ public sealed partial class XenHypervisor
         _inHypercall = true;
         int rc = Dispatch(nr, a1, a2, a3, a4, a5, inMulticall: false);
         _inHypercall = false;
-        c.Regs[CpuCore.EAX] = (uint)rc;
+        c.Regs[CpuCore.EAX] = _continued ? nr : (uint)rc;
         Raise(nr, a1, a2, a3, a4, a5, rc, false);
         UpdateTime();
         TryUpcall();
@@ -44,6 +44,12 @@ public sealed partial class XenHypervisor
     /// <summary>Runs one hypercall; the table of implemented numbers.</summary>
     public int Dispatch(uint nr, uint a1, uint a2, uint a3, uint a4, uint a5, bool inMulticall)
     {
+        if (!inMulticall)
+        {
+            // A new trap: a fresh preemption budget.
+            _workUnits = 0;
+            _continued = false;
+        }
         switch (nr)
         {
             case SetTrapTable: return SetTrapTableOp(a1);
@@ -54,7 +60,7 @@ public sealed partial class XenHypervisor
             case MemoryOp: return MemoryOpCall(a1, a2);
             case Multicall: return inMulticall ? -EINVAL : MulticallOp(a1, a2);
             case UpdateVaMapping: return UpdateVaMappingOp(a1, a2 | ((ulong)a3 << 32), a4);
-            case SetTimerOp: SetTimer(a1 | ((ulong)a2 << 32)); return 0;
+            case XenAbi.SetTimerOp: return SetTimerOp(a1 | ((ulong)a2 << 32));
             case XenVersion: return XenVersionOp(a1, a2);
             case ConsoleIo: return ConsoleIoOp(a1, a2, a3);
             case VmAssist: return VmAssistOp(a1, a2);
@@ -72,19 +78,36 @@ public sealed partial class XenHypervisor
 
     // ---- multicall -----------------------------------------------------------------------------
 
+    /// <summary>
+    /// multicall as Xen's do_multicall: the entries in order, each result stored in its entry. Preempted
+    /// between entries, or inside one (whose entry then gets the arguments that remain), it continues
+    /// from the first entry not finished.
+    /// </summary>
     private int MulticallOp(uint list, uint count)
     {
         Span<byte> e = stackalloc byte[32];
         for (uint i = 0; i < count; i++)
         {
             uint entry = list + i * 32;
+            if (i > 0 && PreemptDue()) return Continuation(Multicall, entry, count - i);
+            _workUnits++;
             if (!ReadGuest(entry, e)) return -EFAULT;
             uint op = BitConverter.ToUInt32(e);
             uint a1 = BitConverter.ToUInt32(e[8..]), a2 = BitConverter.ToUInt32(e[12..]), a3 = BitConverter.ToUInt32(e[16..]),
                 a4 = BitConverter.ToUInt32(e[20..]), a5 = BitConverter.ToUInt32(e[24..]);
             _clock.Now += HypervisorCosts.Hypercall;
+            _inMulticall = true;
             int rc = Dispatch(op, a1, a2, a3, a4, a5, inMulticall: true);
+            _inMulticall = false;
             Raise(op, a1, a2, a3, a4, a5, rc, true);
+            if (_callPreempted)
+            {
+                _callPreempted = false;
+                Span<byte> args = stackalloc byte[16];
+                for (int k = 0; k < 4; k++) BitConverter.TryWriteBytes(args[(k * 4)..], _continuationArgs[k]);
+                if (!WriteGuest(entry + 8, args)) return -EFAULT;
+                return Continuation(Multicall, entry, count - i);
+            }
             if (!WriteGuest32(entry + 4, (uint)rc)) return -EFAULT;
             if (DomainDead) break;
         }
@@ -96,14 +119,28 @@ public sealed partial class XenHypervisor
     private static bool ForeignDomOk(uint fd) =>
         ((fd & 0xFFFF) == DomidSelf || (fd & 0xFFFF) == OwnDomid) && ((fd >> 16) == 0 || (fd >> 16) == OwnDomid + 1u);
 
+    /// <summary>
+    /// Reads back the count of a continued mmu_update / mmuext_op: the MMU_UPDATE_PREEMPTED bit, and
+    /// the entries already done (from *done, as Xen does) that the final *done adds to.
+    /// </summary>
+    private uint ContinuedCount(ref uint count, uint done)
+    {
+        if ((count & MmuUpdatePreempted) == 0) return 0;
+        count &= ~MmuUpdatePreempted;
+        return done != 0 && ReadGuest32(done, out uint before) ? before : 0;
+    }
+
     private int MmuUpdateOp(uint reqs, uint count, uint done, uint foreigndom)
     {
         if (!ForeignDomOk(foreigndom)) return -ESRCH;
+        uint doneBefore = ContinuedCount(ref count, done);
         Span<byte> r = stackalloc byte[16];
         int rc = 0;
         uint i;
         for (i = 0; i < count; i++)
         {
+            if (i > 0 && PreemptDue()) { rc = Continuation(MmuUpdate, reqs + i * 16, (count - i) | MmuUpdatePreempted, done, foreigndom); break; }
+            _workUnits++;
             if (!ReadGuest(reqs + i * 16, r)) { rc = -EFAULT; break; }
             ulong ptr = BitConverter.ToUInt64(r), val = BitConverter.ToUInt64(r[8..]);
             rc = (ptr & 7) switch
@@ -115,41 +152,50 @@ public sealed partial class XenHypervisor
             };
             if (rc < 0) break;
         }
-        if (done != 0 && !WriteGuest32(done, i) && rc == 0) rc = -EFAULT;
+        if (done != 0 && !WriteGuest32(done, doneBefore + i) && rc == 0) rc = -EFAULT;
         return rc;
     }
 
-    /// <summary>MMU_MACHPHYS_UPDATE: the M2P entry of a frame the domain owns.</summary>
+    /// <summary>
+    /// MMU_MACHPHYS_UPDATE: the M2P entry of a frame the domain owns, shared_info included (Xen shares
+    /// it with the guest). Xen's get_page_from_mfn failing on any other frame gives -EINVAL.
+    /// </summary>
     private int MachphysUpdate(ulong mfn, ulong pfn)
     {
-        if (mfn >= Layout.TotalFrames || Mmu.OwnerOf((uint)mfn) != FrameOwner.Domain || mfn == XenMachineLayout.SharedInfoFrame)
-            return -EPERM;
+        if (mfn >= Layout.TotalFrames || Mmu.OwnerOf((uint)mfn) != FrameOwner.Domain)
+            return -EINVAL;
         _mem.Write32(Layout.M2pEntryAddress((uint)mfn), (uint)pfn);
         return 0;
     }
 
+    /// <summary>
+    /// update_va_mapping as Xen's do_update_va_mapping: the entry first, then the flush. Flush type 3
+    /// (like 0) flushes nothing; the vCPU bitmap (UVMF_MULTI) is read only by a flush, and an unreadable
+    /// one gives -EFAULT after the entry was written. With one vCPU every target is local.
+    /// </summary>
     private int UpdateVaMappingOp(uint va, ulong val, uint flags)
     {
         uint flush = flags & 3;
         uint who = flags & ~3u;
-        if (flush == 3) return -EINVAL;
-        // A vCPU bitmap pointer (UVMF_MULTI) must be readable; with one vCPU every target is local.
-        if (who != 0 && who != 4 && !ReadGuest32(who, out _)) return -EFAULT;
         int rc = Mmu.UpdateVaMapping(va, val);
-        if (rc < 0) return rc;
+        if (rc < 0 || flush is 0 or 3) return rc;
+        if (who != 0 && who != 4 && !ReadGuest32(who, out _)) return -EFAULT;
         if (flush == 1) _cpu.Mmu.FlushAll();
-        else if (flush == 2) _cpu.Mmu.FlushPage(va);
+        else _cpu.Mmu.FlushPage(va);
         return 0;
     }
 
     private int MmuextOpCall(uint ops, uint count, uint done, uint foreigndom)
     {
         if (!ForeignDomOk(foreigndom)) return -ESRCH;
+        uint doneBefore = ContinuedCount(ref count, done);
         Span<byte> op = stackalloc byte[12];
         int rc = 0;
         uint i;
         for (i = 0; i < count; i++)
         {
+            if (i > 0 && PreemptDue()) { rc = Continuation(MmuextOp, ops + i * 12, (count - i) | MmuUpdatePreempted, done, foreigndom); break; }
+            _workUnits++;
             if (!ReadGuest(ops + i * 12, op)) { rc = -EFAULT; break; }
             uint cmd = BitConverter.ToUInt32(op), arg1 = BitConverter.ToUInt32(op[4..]), arg2 = BitConverter.ToUInt32(op[8..]);
             rc = cmd switch
@@ -171,7 +217,7 @@ public sealed partial class XenHypervisor
             };
             if (rc < 0) break;
         }
-        if (done != 0 && !WriteGuest32(done, i) && rc == 0) rc = -EFAULT;
+        if (done != 0 && !WriteGuest32(done, doneBefore + i) && rc == 0) rc = -EFAULT;
         return rc;
     }
 
@@ -232,6 +278,9 @@ public sealed partial class XenHypervisor
         Span<byte> chunk = stackalloc byte[256];
         for (uint done = 0; done < count;)
         {
+            // Xen preempts a long write too: re-entered with what remains.
+            if (done > 0 && PreemptDue()) { _console?.Flush(); return Continuation(XenAbi.ConsoleIo, 0, count - done, buf + done); }
+            _workUnits++;
             int n = (int)Math.Min(256u, count - done);
             if (!ReadGuest(buf + done, chunk[..n])) return -EFAULT;
             _console?.Write(chunk[..n]);

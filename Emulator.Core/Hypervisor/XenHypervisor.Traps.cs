@@ -78,10 +78,14 @@ public sealed partial class XenHypervisor
         }
     }
 
-    /// <summary>INT n / INT3 / INTO from the guest: allowed by the trap table entry's DPL, else #GP(vector*8+2) as Xen gives.</summary>
+    /// <summary>
+    /// INT n / INT3 / INTO from the guest: allowed by the trap table entry's DPL, else #GP(vector*8+2)
+    /// as Xen gives. Vectors 3 and 4 are DPL-3 gates in Xen's own IDT, so #BP and #OF reach the
+    /// guest's handler from any ring whatever DPL its trap table gave them.
+    /// </summary>
     private void SoftwareInterrupt(byte vector)
     {
-        int dpl = _trapFlags[vector] & 3;
+        int dpl = vector is Vector.BP or Vector.OF ? 3 : _trapFlags[vector] & 3;
         if (_trapAddress[vector] == 0 || dpl < _cpu.Cpl)
         {
             // The faulting EIP is the INT instruction itself, as the hardware #GP would report it.

@@ -184,6 +184,9 @@ public sealed partial class XenHypervisor : ICpuHypervisor
         for (int s = 0; s < 6; s++)
             if (s != CpuCore.CS) c.Segs[s].LoadDescriptor(FlatRing1Ds, FlatDescriptor(false, 1));
         c.Ldtr = new SegmentCache { Selector = 0, Usable = false };
+        // No TSS of the guest's: ring changes go through the hypervisor, and IN/OUT above IOPL 0 find
+        // no I/O bitmap, so they raise #GP(0), the fault Xen reflects for a domU without I/O rights.
+        c.Tr = new SegmentCache { Selector = 0, Usable = false };
         for (int r = 0; r < 8; r++) c.Regs[r] = 0;
         c.Regs[CpuCore.ESI] = startInfoVa;
         c.Regs[CpuCore.ESP] = stackTop;

@@ -18,7 +18,11 @@ namespace Emulator.Host.Commands;
 public static class RunCommand
 {
     /// <summary>What a finished run reports besides its exit status (for tests and --stats).</summary>
-    public sealed record Outcome(int ExitStatus, MachineExit? Exit, ulong Instructions, TimeSpan WallTime);
+    public sealed record Outcome(int ExitStatus, MachineExit? Exit, ulong Instructions, TimeSpan WallTime)
+    {
+        /// <summary>The hypervisor of a -machine xen run (for audits after the run), else null.</summary>
+        public XenHypervisor? Hypervisor { get; init; }
+    }
 
     public static int Execute(RunOptions options, HostConsole console) => ExecuteDetailed(options, console).ExitStatus;
 
@@ -129,9 +133,10 @@ public static class RunCommand
             Logger = log,
         });
 
+        XenHypervisor? xenHypervisor = null;
         if (xenKernel != null)
         {
-            var hv = new XenHypervisor(machine.Cpu, machine, options.MemoryMiB * 256u, options.P2mSeed, serialOut, log);
+            var hv = xenHypervisor = new XenHypervisor(machine.Cpu, machine, options.MemoryMiB * 256u, options.P2mSeed, serialOut, log);
             var domain = DomainBuilder.Build(hv, xenKernel, options.Append, log);
             recording?.Emit(BootEventFor(machine, options, "xen", "xen-pv", kernel!, domain.Notes.Entry));
             recording?.AttachHypervisor(hv); // from the first guest instruction on: the builder's own work is the boot event
@@ -206,7 +211,7 @@ public static class RunCommand
             console.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"emu: {instructions} instructions in {seconds:F3} s: {mips:F2} MIPS"));
         }
-        return new Outcome(exit.ExitStatus, exit, instructions, stopwatch.Elapsed);
+        return new Outcome(exit.ExitStatus, exit, instructions, stopwatch.Elapsed) { Hypervisor = xenHypervisor };
     }
 
     /// <summary>The boot event: the image by file name only (so traces do not depend on where the files are) and pv= from the command line.</summary>

@@ -14,28 +14,9 @@
     .long MB_FLAGS
     .long -(MB_MAGIC + MB_FLAGS)
 
-/* One ELF note: namesz, descsz, type, "Xen\0", descriptor padded to 4 bytes. */
-#define XEN_NOTE(type, desc)                \
-    .balign 4;                              \
-    .long 2f - 1f;                          \
-    .long 4f - 3f;                          \
-    .long type;                             \
-1:  .asciz "Xen";                           \
-2:  .balign 4;                              \
-3:  desc;                                   \
-4:  .balign 4
+#include "xen_note.h"
 
-    .section .note.Xen, "a"
-    XEN_NOTE(6, .asciz "toykernel")                                  /* GUEST_OS */
-    XEN_NOTE(7, .asciz "4")                                          /* GUEST_VERSION (issue 4) */
-    XEN_NOTE(5, .asciz "xen-3.0")                                    /* XEN_VERSION */
-    XEN_NOTE(8, .asciz "generic")                                    /* LOADER */
-    XEN_NOTE(9, .asciz "yes")                                        /* PAE_MODE */
-    XEN_NOTE(3, .long 0)                                             /* VIRT_BASE: identity */
-    XEN_NOTE(4, .long 0)                                             /* PADDR_OFFSET */
-    XEN_NOTE(1, .long xen_start)                                     /* ENTRY */
-    XEN_NOTE(2, .long hypercall_page)                                /* HYPERCALL_PAGE */
-    XEN_NOTE(10, .asciz "!writable_page_tables|pae_pgdir_above_4gb") /* FEATURES */
+    XEN_PV32_NOTES("toykernel", "4", xen_start, hypercall_page)  /* GUEST_VERSION: issue 4 */
 
     .text
     .globl _start

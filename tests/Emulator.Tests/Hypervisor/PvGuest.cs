@@ -39,6 +39,16 @@ public sealed class PvGuest
         a.hlt(); // never reached: shutdown does not return (a #GP at ring 1 if it did)
     }
 
+    /// <summary>Trap table entry {vector, flags, FLAT_RING1_CS, handler} at Scratch + 8*index.</summary>
+    public static void TrapEntry(Assembler a, int index, byte vector, byte flags, uint handler)
+    {
+        uint e = Scratch + (uint)index * 8;
+        a.mov(__byte_ptr[e], vector);
+        a.mov(__byte_ptr[e + 1], flags);
+        a.mov(__word_ptr[e + 2], XenAbi.FlatRing1Cs);
+        a.mov(__dword_ptr[e + 4], handler);
+    }
+
     /// <summary>Stores EAX into result slot <paramref name="slot"/>.</summary>
     public static void Store(Assembler a, int slot) => a.mov(__dword_ptr[Results + (uint)slot * 4], eax);
 
@@ -109,4 +119,19 @@ public sealed class PvGuest
     }
 
     public string ConsoleText => Encoding.ASCII.GetString(Console.ToArray());
+
+    /// <summary>The machine frame behind a guest VA (pseudo-physical memory is mapped at VIRT_BASE 0).</summary>
+    public uint MfnOf(uint va) => Hv.P2m[va >> 12];
+
+    /// <summary>A domain frame outside the bootstrap mapping: unmapped, untyped.</summary>
+    public uint FreeFrame(uint k) => Hv.P2m[(Info.VirtEnd >> 12) + k];
+
+    /// <summary>The bootstrap L1 that maps <paramref name="va"/>, and the machine address of its entry.</summary>
+    public (uint L1, uint EntryMa) L1EntryOf(uint va)
+    {
+        ulong l3e = Hv.Memory.Read64((Info.L3Mfn << 12) + (va >> 30) * 8);
+        ulong l2e = Hv.Memory.Read64((uint)(l3e & PvMmu.AddressMask) + ((va >> 21) & 511) * 8);
+        uint l1 = (uint)((l2e & PvMmu.AddressMask) >> 12);
+        return (l1, (l1 << 12) + ((va >> 12) & 511) * 8);
+    }
 }

@@ -10,9 +10,8 @@ public sealed class PvMmuTests
     private readonly PvGuest _g = new(a => a.hlt());
     private PvMmu Mmu => _g.Hv.Mmu;
 
-    /// <summary>A domain frame outside the bootstrap mapping: unmapped, untyped.</summary>
-    private uint FreeFrame(uint k) => _g.Hv.P2m[(_g.Info.VirtEnd >> 12) + k];
-    private uint MfnOf(uint va) => _g.Hv.P2m[va >> 12];
+    private uint FreeFrame(uint k) => _g.FreeFrame(k);
+    private uint MfnOf(uint va) => _g.MfnOf(va);
     private void Entry(uint mfn, int index, ulong value) => _g.Hv.Memory.Write64((mfn << 12) + (uint)index * 8, value);
 
     [Fact]
@@ -102,10 +101,8 @@ public sealed class PvMmuTests
     {
         // The L1 that maps the scratch page: through the bootstrap L3 -> L2 -> L1.
         var mem = _g.Hv.Memory;
-        ulong l3e = mem.Read64((_g.Info.L3Mfn << 12) + (Scratch >> 30) * 8);
-        ulong l2e = mem.Read64((uint)(l3e & PvMmu.AddressMask) + ((Scratch >> 21) & 511) * 8);
-        uint l1 = (uint)((l2e & PvMmu.AddressMask) >> 12);
-        ulong ptr = ((ulong)l1 << 12) + ((Scratch >> 12) & 511) * 8;
+        var (l1, entryMa) = _g.L1EntryOf(Scratch);
+        ulong ptr = entryMa;
         Assert.Equal(PageType.L1, Mmu.TypeOf(l1));
         Assert.Equal(-16, Mmu.UpdateEntry(ptr, ((ulong)l1 << 12) | P | RW, false));
         uint g = FreeFrame(3);

@@ -9,16 +9,6 @@ namespace Emulator.Tests.Hypervisor;
 /// <summary>Exception reflection, bounce frames, ring-3 hypercalls, the event upcall and the p2m seed.</summary>
 public sealed class TrapAndEventTests
 {
-    /// <summary>Trap table entry {vector, flags, FLAT_RING1_CS, handler} at Scratch + 8*index.</summary>
-    private static void TrapEntry(Assembler a, int index, byte vector, byte flags, uint handler)
-    {
-        uint e = Scratch + (uint)index * 8;
-        a.mov(__byte_ptr[e], vector);
-        a.mov(__byte_ptr[e + 1], flags);
-        a.mov(__word_ptr[e + 2], XenAbi.FlatRing1Cs);
-        a.mov(__dword_ptr[e + 4], handler);
-    }
-
     [Fact]
     public void ADirectWriteToAPageTableIsAPageFaultTheGuestSees()
     {

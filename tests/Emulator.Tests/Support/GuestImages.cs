@@ -28,4 +28,5 @@ public static class GuestImages
     public static string Loop => Find("loop.elf");
     public static string Bench => Find("bench.elf");
     public static string ToyKernel => Find("toykernel.elf");
+    public static string Hostile => Find("hostile.elf");
 }
