@@ -189,7 +189,10 @@ public sealed unsafe partial class Cpu
                 ((_eflags & FlagIF) != 0 && InterruptController != null && InterruptController.InterruptPending))
                 continue;
             LeaveFastLoop = false;
-            while (clock.Now < burstEnd && clock.Now < clock.NextEventAt)
+            // Events are scheduled only by devices (port I/O), the hypervisor (event delivery) and
+            // event callbacks (outside this loop): none can move the next event earlier unnoticed.
+            ulong end = Math.Min(burstEnd, clock.NextEventAt);
+            while (clock.Now < end)
             {
                 ExecuteInstruction();
                 if (Faulted) HandleFault();

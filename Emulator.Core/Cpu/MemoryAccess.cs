@@ -109,6 +109,8 @@ public sealed partial class Cpu
     public uint ReadLinearSystem(uint linear, int size) => ReadLinear(linear, size, false);
     public void WriteLinearSystem(uint linear, int size, uint value) => WriteLinear(linear, size, value, false);
 
+    /// <summary>A read at a linear address: inlined for the common cases (no paging, or within one page), the rest out of line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadLinear(uint linear, int size, bool user)
     {
         if (size > 1 && (linear & (uint)(size - 1)) != 0 && AlignmentCheckActive(user)) { RaiseFault(Vector.AC, 0); return 0; }
@@ -122,7 +124,13 @@ public sealed partial class Cpu
             if (!Mmu.Translate(linear, AccessKind.Read, user, out uint phys)) return 0;
             return size == 4 ? Memory.Read32(phys) : size == 2 ? Memory.Read16(phys) : Memory.Read8(phys);
         }
-        // Crosses a page: translate both pages first, then read byte by byte.
+        return ReadLinearAcrossPages(linear, size, user);
+    }
+
+    /// <summary>A paged read that crosses a page: translate both pages first, then read byte by byte.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private uint ReadLinearAcrossPages(uint linear, int size, bool user)
+    {
         if (!Mmu.Translate(linear, AccessKind.Read, user, out uint p1)) return 0;
         uint second = (linear + (uint)size - 1) & ~0xFFFu;
         if (!Mmu.Translate(second, AccessKind.Read, user, out uint p2)) return 0;
@@ -136,6 +144,8 @@ public sealed partial class Cpu
         return v;
     }
 
+    /// <summary>A write at a linear address: inlined for the common cases (no paging, or within one page), the rest out of line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteLinear(uint linear, int size, uint value, bool user)
     {
         if (size > 1 && (linear & (uint)(size - 1)) != 0 && AlignmentCheckActive(user)) { RaiseFault(Vector.AC, 0); return; }
@@ -151,6 +161,13 @@ public sealed partial class Cpu
             if (size == 4) Memory.Write32(phys, value); else if (size == 2) Memory.Write16(phys, (ushort)value); else Memory.Write8(phys, (byte)value);
             return;
         }
+        WriteLinearAcrossPages(linear, size, value, user);
+    }
+
+    /// <summary>A paged write that crosses a page: both pages must be writable before either is written.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteLinearAcrossPages(uint linear, int size, uint value, bool user)
+    {
         if (!Mmu.Translate(linear, AccessKind.Write, user, out uint p1)) return;
         uint second = (linear + (uint)size - 1) & ~0xFFFu;
         if (!Mmu.Translate(second, AccessKind.Write, user, out uint p2)) return;

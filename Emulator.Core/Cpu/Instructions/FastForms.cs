@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Iced.Intel;
 
 namespace Emulator.Core.Cpu;
@@ -86,6 +87,13 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Gpr32(Register r) => (int)(r - Register.EAX);
 
+    /// <summary>
+    /// A 32-bit general register of an r32 operand, without a bounds check: every Code bound here
+    /// takes EAX..EDI for its r32 operands (Iced decodes nothing else there), so the index is 0..7.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref uint R32(Register r) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), (int)(r - Register.EAX));
+
     /// <summary>OP r/m32, r32 (also OP r/m32, imm when <typeparamref name="TSrc"/> says so).</summary>
     private static void AluRm32<T, TSrc>(Cpu c, ref Instruction i) where T : struct, IAluOp where TSrc : struct, ISource32
     {
@@ -93,7 +101,7 @@ public sealed unsafe partial class Cpu
         uint src = TSrc.Read(c, ref i);
         if (i.Op0Kind == OpKind.Register)
         {
-            ref uint d = ref c.Regs[Gpr32(i.Op0Register)];
+            ref uint d = ref c.R32(i.Op0Register);
             uint dst = d;
             uint r = T.Compute(c, dst, src);
             if (T.Writes) d = r;
@@ -118,13 +126,13 @@ public sealed unsafe partial class Cpu
     {
         if (i.HasLockPrefix) { T.Family(c, ref i); return; }
         uint src;
-        if (i.Op1Kind == OpKind.Register) src = c.Regs[Gpr32(i.Op1Register)];
+        if (i.Op1Kind == OpKind.Register) src = c.R32(i.Op1Register);
         else
         {
             src = c.ReadMem(MemorySeg(ref i), c.EffectiveAddress(ref i), 4);
             if (c.Faulted) return;
         }
-        ref uint d = ref c.Regs[Gpr32(i.Op0Register)];
+        ref uint d = ref c.R32(i.Op0Register);
         uint dst = d;
         uint r = T.Compute(c, dst, src);
         if (T.Writes) d = r;
@@ -139,7 +147,7 @@ public sealed unsafe partial class Cpu
 
     private struct SourceReg32 : ISource32
     {
-        public static uint Read(Cpu c, ref Instruction i) => c.Regs[Gpr32(i.Op1Register)];
+        public static uint Read(Cpu c, ref Instruction i) => c.R32(i.Op1Register);
     }
 
     private struct SourceImm32 : ISource32
@@ -160,19 +168,19 @@ public sealed unsafe partial class Cpu
     private static void MovRm32<TSrc>(Cpu c, ref Instruction i) where TSrc : struct, ISource32
     {
         uint v = TSrc.Read(c, ref i);
-        if (i.Op0Kind == OpKind.Register) c.Regs[Gpr32(i.Op0Register)] = v;
+        if (i.Op0Kind == OpKind.Register) c.R32(i.Op0Register) = v;
         else c.WriteMem(MemorySeg(ref i), c.EffectiveAddress(ref i), 4, v);
     }
 
     private static void MovR32Rm32(Cpu c, ref Instruction i)
     {
-        if (i.Op1Kind == OpKind.Register) { c.Regs[Gpr32(i.Op0Register)] = c.Regs[Gpr32(i.Op1Register)]; return; }
+        if (i.Op1Kind == OpKind.Register) { c.R32(i.Op0Register) = c.R32(i.Op1Register); return; }
         uint v = c.ReadMem(MemorySeg(ref i), c.EffectiveAddress(ref i), 4);
         if (c.Faulted) return;
-        c.Regs[Gpr32(i.Op0Register)] = v;
+        c.R32(i.Op0Register) = v;
     }
 
-    private static void MovR32Imm32(Cpu c, ref Instruction i) => c.Regs[Gpr32(i.Op0Register)] = i.Immediate32;
+    private static void MovR32Imm32(Cpu c, ref Instruction i) => c.R32(i.Op0Register) = i.Immediate32;
 
     /// <summary>MOVZX/MOVSX r32, r/m8 or r/m16: <paramref name="size"/> bytes, sign-extended when <paramref name="signed"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -186,7 +194,7 @@ public sealed unsafe partial class Cpu
             if (c.Faulted) return;
         }
         if (signed) v = size == 1 ? (uint)(sbyte)v : (uint)(short)v;
-        c.Regs[Gpr32(i.Op0Register)] = v;
+        c.R32(i.Op0Register) = v;
     }
 
     private static void MovzxR32Rm8(Cpu c, ref Instruction i) => Extend32(c, ref i, 1, false);
@@ -197,14 +205,14 @@ public sealed unsafe partial class Cpu
     private static void LeaR32(Cpu c, ref Instruction i)
     {
         if (i.Op1Kind != OpKind.Memory) { c.RaiseUD(); return; }
-        c.Regs[Gpr32(i.Op0Register)] = c.EffectiveAddress(ref i);
+        c.R32(i.Op0Register) = c.EffectiveAddress(ref i);
     }
 
     // ---- INC/DEC, PUSH/POP, CALL/RET, Jcc ----------------------------------------------------
 
     private static void IncR32(Cpu c, ref Instruction i)
     {
-        ref uint d = ref c.Regs[Gpr32(i.Op0Register)];
+        ref uint d = ref c.R32(i.Op0Register);
         uint dst = d;
         d = dst + 1;
         c.SetFlagsInc(4, dst, dst + 1);
@@ -212,19 +220,19 @@ public sealed unsafe partial class Cpu
 
     private static void DecR32(Cpu c, ref Instruction i)
     {
-        ref uint d = ref c.Regs[Gpr32(i.Op0Register)];
+        ref uint d = ref c.R32(i.Op0Register);
         uint dst = d;
         d = dst - 1;
         c.SetFlagsDec(4, dst, dst - 1);
     }
 
-    private static void PushR32(Cpu c, ref Instruction i) => c.Push(c.Regs[Gpr32(i.Op0Register)], 4);
+    private static void PushR32(Cpu c, ref Instruction i) => c.Push(c.R32(i.Op0Register), 4);
 
     private static void PopR32(Cpu c, ref Instruction i)
     {
         uint v = c.Pop(4);
         if (c.Faulted) return;
-        c.Regs[Gpr32(i.Op0Register)] = v; // POP ESP: the popped value wins over the increment (SDM POP)
+        c.R32(i.Op0Register) = v; // POP ESP: the popped value wins over the increment (SDM POP)
     }
 
     private static void JccRel32(Cpu c, ref Instruction i)
@@ -282,7 +290,7 @@ public sealed unsafe partial class Cpu
         if (i.Op0Kind != OpKind.Register || i.HasLockPrefix) { T.Family(c, ref i); return; }
         int count = i.Immediate8 & 0x1F;
         if (count == 0) return; // nothing changes, flags included
-        ref uint d = ref c.Regs[Gpr32(i.Op0Register)];
+        ref uint d = ref c.R32(i.Op0Register);
         uint r = T.Shift(d, count, out bool cf, out bool of);
         d = r;
         c.SetFlagsResult(4, r, cf, of);
@@ -293,13 +301,13 @@ public sealed unsafe partial class Cpu
     {
         if (i.HasLockPrefix) { Cmovcc(c, ref i); return; }
         uint src;
-        if (i.Op1Kind == OpKind.Register) src = c.Regs[Gpr32(i.Op1Register)];
+        if (i.Op1Kind == OpKind.Register) src = c.R32(i.Op1Register);
         else
         {
             src = c.ReadMem(MemorySeg(ref i), c.EffectiveAddress(ref i), 4);
             if (c.Faulted) return;
         }
-        if (c.Condition(i.ConditionCode)) c.Regs[Gpr32(i.Op0Register)] = src;
+        if (c.Condition(i.ConditionCode)) c.R32(i.Op0Register) = src;
     }
 
     /// <summary>TEST r/m8, imm8 / TEST AL, imm8 / TEST r/m8, r8 with register operands.</summary>
