@@ -58,7 +58,7 @@ public sealed unsafe partial class Cpu
         static abstract bool Compares { get; }
         /// <summary>INS/OUTS: the I/O permission check precedes everything.</summary>
         static abstract bool UsesPort { get; }
-        /// <summary>REP MOVS/STOS: whole runs within a page are copied or filled at once (<see cref="RepBulk"/>).</summary>
+        /// <summary>REP MOVS/STOS/CMPS/SCAS: whole runs within a page are copied, filled or compared at once (<see cref="RepBulk"/>).</summary>
         static virtual int BulkKind => BulkNone;
     }
 
@@ -87,8 +87,8 @@ public sealed unsafe partial class Cpu
         int start = 0;
         if (T.BulkKind != BulkNone)
         {
-            start = c.RepBulk(ref s, T.BulkKind);
-            if (c.Faulted) return;
+            start = c.RepBulk(ref s, T.BulkKind, stopWhenZf, out bool ended);
+            if (c.Faulted || ended) return;
         }
         for (int n = start; ; n++)
         {
@@ -101,10 +101,10 @@ public sealed unsafe partial class Cpu
         }
     }
 
-    private const int BulkNone = 0, BulkMovs = 1, BulkStos = 2;
+    private const int BulkNone = 0, BulkMovs = 1, BulkStos = 2, BulkCmps = 3, BulkScas = 4;
 
     /// <summary>
-    /// The fast path of REP MOVS/STOS (DESIGN.md §4): forward (DF = 0), 32-bit addresses, flat
+    /// The fast path of REP MOVS/STOS, REPE CMPS and REPE/REPNE SCAS (DESIGN.md §4): forward (DF = 0), 32-bit addresses, flat
     /// expand-up segments whose limits hold the whole run, no alignment checking, plain RAM. Whole
     /// runs within a page (both pages for MOVS) are copied or filled at once, in the order the
     /// iterations would go, committing ECX/ESI/EDI after each run: a translation fault at a page's
@@ -112,16 +112,23 @@ public sealed unsafe partial class Cpu
     /// else — an element that straddles pages, a watched or non-RAM page, an overlapping MOVS whose
     /// destination is ahead of its source (byte-by-byte replication), a segment check that could
     /// fail — stops here and the remaining iterations of the chunk go element by element.
+    /// Comparisons find the element that ends the repetition within the run, advance the registers
+    /// through it, and set the flags of that element's comparison (or of the run's last one):
+    /// <paramref name="ended"/> says the repetition is over.
     /// Returns the iterations done (at most <see cref="MaxStringIterationsPerStep"/>).
     /// </summary>
-    private int RepBulk(ref StringContext s, int kind)
+    private int RepBulk(ref StringContext s, int kind, bool stopWhenZf, out bool ended)
     {
+        ended = false;
         if (s.Delta != (uint)s.Size || s.AddrMask != 0xFFFFFFFFu || AlignmentCheckActive(UserAccess)) return 0;
+        if (kind == BulkCmps && stopWhenZf) return 0; // REPNE CMPS is rare: element by element
         uint count = Regs[ECX];
         if (count > MaxStringIterationsPerStep) count = MaxStringIterationsPerStep;
         ulong bytes = (ulong)count * (uint)s.Size;
-        if (!RangeAccessible(ref Segs[ES], Regs[EDI], bytes, write: true)) return 0;
-        if (kind == BulkMovs && !RangeAccessible(ref Segs[s.SrcSeg], Regs[ESI], bytes, write: false)) return 0;
+        bool writes = kind is BulkMovs or BulkStos;
+        if (!RangeAccessible(ref Segs[ES], Regs[EDI], bytes, write: writes)) return 0;
+        if (kind is BulkMovs or BulkCmps && !RangeAccessible(ref Segs[s.SrcSeg], Regs[ESI], bytes, write: false)) return 0;
+        if (kind is BulkCmps or BulkScas) return RepCompareBulk(ref s, kind, stopWhenZf, count, out ended);
 
         int done = 0;
         int size = s.Size;
@@ -166,6 +173,76 @@ public sealed unsafe partial class Cpu
         return done;
     }
 
+    /// <summary>REPE CMPS, REPE/REPNE SCAS by runs (see <see cref="RepBulk"/>).</summary>
+    private int RepCompareBulk(ref StringContext s, int kind, bool stopWhenZf, uint count, out bool ended)
+    {
+        ended = false;
+        int done = 0;
+        int size = s.Size;
+        uint mask = SizeMask(size);
+        while (done < count)
+        {
+            uint dstLinear = Segs[ES].Base + Regs[EDI];
+            uint room = (0x1000 - (dstLinear & 0xFFF)) / (uint)size;
+            uint srcLinear = 0;
+            if (kind == BulkCmps)
+            {
+                srcLinear = Segs[s.SrcSeg].Base + Regs[ESI];
+                room = Math.Min(room, (0x1000 - (srcLinear & 0xFFF)) / (uint)size);
+            }
+            uint n = Math.Min(room, (uint)(count - done));
+            if (n == 0) break;
+            int length = (int)n * size;
+
+            Span<byte> src = default;
+            if (kind == BulkCmps)
+            {
+                if (!TranslateData(srcLinear, AccessKind.Read, out uint srcPhys)) return done;
+                if (!Memory.TryGetRamSpan(srcPhys, length, forWrite: false, out src)) break;
+            }
+            if (!TranslateData(dstLinear, AccessKind.Read, out uint dstPhys)) return done;
+            if (!Memory.TryGetRamSpan(dstPhys, length, forWrite: false, out var dst)) break;
+
+            // The index of the element that ends the repetition, or -1 when every one continues it.
+            int stop;
+            uint acc = Regs[EAX] & mask;
+            if (kind == BulkCmps)
+            {
+                int common = src.CommonPrefixLength(dst);
+                stop = common == length ? -1 : common / size;
+            }
+            else if (size == 1) stop = stopWhenZf ? dst.IndexOf((byte)acc) : dst.IndexOfAnyExcept((byte)acc);
+            else if (size == 2)
+            {
+                var d16 = MemoryMarshal.Cast<byte, ushort>(dst);
+                stop = stopWhenZf ? d16.IndexOf((ushort)acc) : d16.IndexOfAnyExcept((ushort)acc);
+            }
+            else
+            {
+                var d32 = MemoryMarshal.Cast<byte, uint>(dst);
+                stop = stopWhenZf ? d32.IndexOf(acc) : d32.IndexOfAnyExcept(acc);
+            }
+            int last = stop >= 0 ? stop : (int)n - 1;
+            uint elements = (uint)last + 1;
+            uint b = ElementAt(dst, last, size);
+            uint a = kind == BulkCmps ? ElementAt(src, last, size) : acc;
+            SetFlagsSub(size, a, b, a - b);
+            if (kind == BulkCmps) Regs[ESI] += elements * (uint)size;
+            Regs[EDI] += elements * (uint)size;
+            Regs[ECX] -= elements;
+            done += (int)elements;
+            if (stop >= 0) { ended = true; return done; }
+        }
+        return done;
+    }
+
+    private static uint ElementAt(Span<byte> span, int index, int size) => size switch
+    {
+        1 => span[index],
+        2 => System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(span[(index * 2)..]),
+        _ => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[(index * 4)..]),
+    };
+
     /// <summary>Whether [offset, offset+bytes) passes the segment checks, without raising anything (an expand-up data segment).</summary>
     private bool RangeAccessible(ref SegmentCache seg, uint offset, ulong bytes, bool write) =>
         seg.Usable && (seg.Attributes & (SegmentCache.AttrCode | SegmentCache.AttrExpandDown)) == 0 &&
@@ -203,6 +280,7 @@ public sealed unsafe partial class Cpu
     /// <summary>CMPS: flags of [src] - [ES:(E)DI] (SDM CMPS: SRC1 - SRC2 with SRC1 at (E)SI).</summary>
     private struct CmpsOp : IStringOp
     {
+        public static int BulkKind => BulkCmps;
         public static bool Compares => true;
         public static bool UsesPort => false;
         public static bool Iteration(Cpu c, ref StringContext s)
@@ -221,6 +299,7 @@ public sealed unsafe partial class Cpu
     /// <summary>SCAS: flags of accumulator - [ES:(E)DI].</summary>
     private struct ScasOp : IStringOp
     {
+        public static int BulkKind => BulkScas;
         public static bool Compares => true;
         public static bool UsesPort => false;
         public static bool Iteration(Cpu c, ref StringContext s)

@@ -103,4 +103,60 @@ public class RepBulkTests
         h.Run();
         Assert.Equal(2u, h.Eax);
     }
+
+    [Fact]
+    public void RepeCmpsdFindsADifferenceOnTheNextPageWithThatElementsFlags()
+    {
+        var h = CpuHarness.Flat32();
+        const uint a = Buf + 0xF00, b = Buf + 0x3F00; // 0x100 bytes before a page boundary each
+        for (uint k = 0; k < 200; k++) { h.Memory.Write32(a + 4 * k, k); h.Memory.Write32(b + 4 * k, k); }
+        h.Memory.Write32(b + 4 * 150, 149); // element 150 (on the next page): [ESI] = 150, [EDI] = 149
+        h.Load(a => { a.repe.cmpsd(); a.hlt(); });
+        h.Cpu.Regs[Cpu.ESI] = a; h.Cpu.Regs[Cpu.EDI] = b; h.Cpu.Regs[Cpu.ECX] = 200;
+        h.Run();
+        Assert.Equal((200u - 151, a + 4 * 151, b + 4 * 151), (h.Ecx, h.Esi, h.Edi));
+        Assert.False(h.Cpu.GetZF());
+        Assert.False(h.Cpu.GetCF()); // 150 - 149: no borrow
+    }
+
+    [Fact]
+    public void RepeCmpsbOverEqualBuffersEndsWithTheLastComparisonsFlags()
+    {
+        var h = CpuHarness.Flat32();
+        for (uint k = 0; k < 300; k++) { h.Memory.Write8(Buf + k, (byte)k); h.Memory.Write8(Buf + 0x2000 + k, (byte)k); }
+        h.Load(a => { a.repe.cmpsb(); a.hlt(); });
+        h.Cpu.Regs[Cpu.ESI] = Buf; h.Cpu.Regs[Cpu.EDI] = Buf + 0x2000; h.Cpu.Regs[Cpu.ECX] = 300;
+        h.Run();
+        Assert.Equal((0u, Buf + 300, Buf + 0x2000 + 300), (h.Ecx, h.Esi, h.Edi));
+        Assert.True(h.Cpu.GetZF());
+    }
+
+    [Fact]
+    public void RepneScasbWithoutTheByteRunsOutWithTheLastElementsFlags()
+    {
+        var h = CpuHarness.Flat32();
+        for (uint k = 0; k < 5000; k++) h.Memory.Write8(Buf + k, 0x20); // no zero byte
+        h.Memory.Write8(Buf + 4999, 0x30);
+        h.Load(a => { a.repne.scasb(); a.hlt(); });
+        h.Cpu.Regs[Cpu.EAX] = 0x31; h.Cpu.Regs[Cpu.EDI] = Buf; h.Cpu.Regs[Cpu.ECX] = 5000;
+        h.Run();
+        Assert.Equal((0u, Buf + 5000), (h.Ecx, h.Edi));
+        Assert.False(h.Cpu.GetZF());
+        Assert.False(h.Cpu.GetCF()); // last: 0x31 - 0x30
+        Assert.False(h.Cpu.GetSF());
+    }
+
+    [Fact]
+    public void RepeScaswStopsAtTheFirstOtherWord()
+    {
+        var h = CpuHarness.Flat32();
+        for (uint k = 0; k < 3000; k++) h.Memory.Write16(Buf + 2 * k, 0x7777);
+        h.Memory.Write16(Buf + 2 * 2500, 0x7778); // on the second page
+        h.Load(a => { a.repe.scasw(); a.hlt(); });
+        h.Cpu.Regs[Cpu.EAX] = 0xABCD7777; h.Cpu.Regs[Cpu.EDI] = Buf; h.Cpu.Regs[Cpu.ECX] = 3000;
+        h.Run();
+        Assert.Equal((3000u - 2501, Buf + 2 * 2501), (h.Ecx, h.Edi));
+        Assert.False(h.Cpu.GetZF());
+        Assert.True(h.Cpu.GetCF()); // 0x7777 - 0x7778 borrows
+    }
 }
