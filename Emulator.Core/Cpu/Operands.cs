@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Iced.Intel;
 
 namespace Emulator.Core.Cpu;
@@ -98,6 +99,24 @@ public sealed partial class Cpu
     /// <summary>Effective address (offset within the segment) of the instruction's memory operand.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint EffectiveAddress(ref Instruction i)
+    {
+        // 32-bit addressing (base and index among EAX..EDI, or absent): the registers by index.
+        var b = i.MemoryBase;
+        var x = i.MemoryIndex;
+        uint bi = (uint)(b - Register.EAX), xi = (uint)(x - Register.EAX);
+        if ((bi < 8 || b == Register.None) && (xi < 8 || x == Register.None) && (b != Register.None || x != Register.None))
+        {
+            ref uint regs = ref MemoryMarshal.GetArrayDataReference(Regs);
+            uint ea32 = i.MemoryDisplacement32;
+            if (b != Register.None) ea32 += Unsafe.Add(ref regs, (int)bi);
+            if (x != Register.None) ea32 += Unsafe.Add(ref regs, (int)xi) * (uint)i.MemoryIndexScale;
+            return ea32;
+        }
+        return EffectiveAddressGeneral(ref i);
+    }
+
+    /// <summary>Effective address with 16-bit registers or a bare displacement (16- or 32-bit).</summary>
+    private uint EffectiveAddressGeneral(ref Instruction i)
     {
         uint ea = i.MemoryDisplacement32;
         var b = i.MemoryBase;

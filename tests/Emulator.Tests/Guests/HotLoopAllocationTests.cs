@@ -8,12 +8,16 @@ using Serilog.Core;
 namespace Emulator.Tests.Guests;
 
 /// <summary>
-/// The instruction loop, the devices and the hypervisor's entry allocate nothing on the managed
-/// heap while a guest runs (DESIGN.md §4): measured with the thread's allocation counter over a
-/// stretch of guest execution after the first stretch (class construction and the like) is over.
+/// The instruction loop, the devices and the hypervisor's entry allocate nothing per instruction
+/// or per hypercall (DESIGN.md §4): measured with the thread's allocation counter over millions of
+/// instructions after a first stretch. The bound is a few KiB, not 0: the runtime may allocate now
+/// and then on the thread (seen: a few hundred bytes once, in a full parallel test run, never alone),
+/// while one allocation per hypercall would be tens of KiB here and one per instruction megabytes.
 /// </summary>
 public sealed class HotLoopAllocationTests
 {
+    private const long Bound = 4096;
+
     private static long AllocatedWhile(Action run)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -33,7 +37,7 @@ public sealed class HotLoopAllocationTests
         var reason = Emulator.Core.Cpu.CpuStopReason.None;
         long bytes = AllocatedWhile(() => reason = machine.Cpu.Run(machine.Clock.Now + 5_000_000));
         Assert.Equal(Emulator.Core.Cpu.CpuStopReason.TickLimit, reason);
-        Assert.Equal(0, bytes);
+        Assert.True(bytes < Bound, $"{bytes} bytes allocated over 5,000,000 instructions");
     }
 
     [Fact]
@@ -50,6 +54,6 @@ public sealed class HotLoopAllocationTests
         // The bench mode: thousands of mmu_update, update_va_mapping, mmuext_op, event and timer hypercalls.
         long bytes = AllocatedWhile(() => machine.Cpu.Run(machine.Clock.Now + 4_000_000));
         Assert.True(hypercalls - before > 1000, $"only {hypercalls - before} hypercalls in the measured stretch");
-        Assert.Equal(0, bytes);
+        Assert.True(bytes < Bound, $"{bytes} bytes allocated over {hypercalls - before} hypercalls");
     }
 }
