@@ -185,9 +185,7 @@ public sealed unsafe partial class Cpu
             // per-step checks: only a clock event (the loop stops at the next one), port I/O, a change
             // of IF or TF, an interrupt shadow, HLT or an event delivery (faults, INT n, hypercalls)
             // can, and each of those sets LeaveFastLoop.
-            if (InterruptShadow || Halted || StopReason != CpuStopReason.None || (_eflags & FlagTF) != 0 ||
-                ((_eflags & FlagIF) != 0 && InterruptController != null && InterruptController.InterruptPending))
-                continue;
+            if (!NothingToCheckBetweenInstructions()) continue;
             LeaveFastLoop = false;
             // Events are scheduled only by devices (port I/O), the hypervisor (event delivery) and
             // event callbacks (outside this loop): none can move the next event earlier unnoticed.
@@ -197,10 +195,26 @@ public sealed unsafe partial class Cpu
                 ExecuteInstruction();
                 if (Faulted) HandleFault();
                 clock.Now++;
-                if (LeaveFastLoop) break;
+                if (LeaveFastLoop)
+                {
+                    // Most often nothing came of it (an OUT that raised no interrupt, a CLI, a
+                    // hypercall): go on here rather than through a full step.
+                    if (!NothingToCheckBetweenInstructions()) break;
+                    LeaveFastLoop = false;
+                    end = Math.Min(burstEnd, clock.NextEventAt);
+                }
             }
         }
     }
+
+    /// <summary>
+    /// True when a step would do nothing but execute the next instruction: no interrupt shadow to
+    /// clear, no deliverable interrupt, not halted, no single-step trap, no stop requested.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool NothingToCheckBetweenInstructions() =>
+        !InterruptShadow && !Halted && StopReason == CpuStopReason.None && (_eflags & FlagTF) == 0 &&
+        ((_eflags & FlagIF) == 0 || InterruptController == null || !InterruptController.InterruptPending);
 
     /// <summary>Set by whatever may make an interrupt deliverable or needs the full step (see <see cref="RunBurst"/>).</summary>
     internal bool LeaveFastLoop;
