@@ -200,6 +200,24 @@ public sealed partial class Cpu
                 case ConditionCode.g: return (int)d > (int)s;
             }
         }
+        // After TEST/AND/OR/XOR: CF = OF = 0, so every condition but parity is ZF and SF alone.
+        else if (_lfOp == FlagOp.Logic)
+        {
+            bool zf = (_lfRes & SizeMask(_lfSize)) == 0, sf = (_lfRes & SignBit(_lfSize)) != 0;
+            switch (cc)
+            {
+                case ConditionCode.e: return zf;
+                case ConditionCode.ne: return !zf;
+                case ConditionCode.s: case ConditionCode.l: return sf;
+                case ConditionCode.ns: case ConditionCode.ge: return !sf;
+                case ConditionCode.le: return zf || sf;
+                case ConditionCode.g: return !zf && !sf;
+                case ConditionCode.be: return zf;
+                case ConditionCode.a: return !zf;
+                case ConditionCode.b: case ConditionCode.o: return false;
+                case ConditionCode.ae: case ConditionCode.no: return true;
+            }
+        }
         switch (cc)
         {
             case ConditionCode.o: return GetOF();

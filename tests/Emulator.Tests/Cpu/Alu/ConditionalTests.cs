@@ -101,6 +101,35 @@ public class ConditionalTests
         }
     }
 
+    /// <summary>
+    /// Conditions read straight from the lazy state of a CMP/SUB or a TEST/AND/OR/XOR (8- and 32-bit)
+    /// agree with the flags the same state gives when materialised, for operands around every edge.
+    /// </summary>
+    [Theory, MemberData(nameof(Conditions))]
+    public void ConditionsAfterCmpAndTestAgreeWithTheirFlags(int cc)
+    {
+        var setcc = Instruction.Create(SetccCodes[cc], Register.CL);
+        var machines = new (string Name, AluMachine M)[]
+        {
+            ("cmp eax, ebx", AluMachine.Flat32(a => { a.cmp(eax, ebx); a.AddInstruction(setcc); })),
+            ("sub eax, ebx", AluMachine.Flat32(a => { a.sub(eax, ebx); a.AddInstruction(setcc); })),
+            ("cmp al, bl", AluMachine.Flat32(a => { a.cmp(al, bl); a.AddInstruction(setcc); })),
+            ("test eax, ebx", AluMachine.Flat32(a => { a.test(eax, ebx); a.AddInstruction(setcc); })),
+            ("and eax, ebx", AluMachine.Flat32(a => { a.and(eax, ebx); a.AddInstruction(setcc); })),
+            ("test al, bl", AluMachine.Flat32(a => { a.test(al, bl); a.AddInstruction(setcc); })),
+        };
+        uint[] values = { 0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xFFFF_FFFF, 0x1234_5678 };
+        foreach (var (name, m) in machines)
+            foreach (uint x in values)
+                foreach (uint y in values)
+                {
+                    m.Exec(eax: x, ebx: y, ecx: 0xEEEE_EEEE);
+                    m.AssertCompleted();
+                    uint expected = Holds(cc, m.Flags) ? 1u : 0u;
+                    Check.Equal(0xEEEE_EE00 | expected, m.Ecx, $"{name}; {SetccCodes[cc]} with {x:X}, {y:X} (flags {m.Flags:X})");
+                }
+    }
+
     [Fact]
     public void CmovMemorySourceIsReadEvenWhenTheConditionIsFalse()
     {
