@@ -213,7 +213,7 @@ public sealed unsafe partial class Cpu
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool NothingToCheckBetweenInstructions() =>
-        !InterruptShadow && !Halted && StopReason == CpuStopReason.None && (_eflags & FlagTF) == 0 &&
+        !DebugArmed && !InterruptShadow && !Halted && StopReason == CpuStopReason.None && (_eflags & FlagTF) == 0 &&
         ((_eflags & FlagIF) == 0 || InterruptController == null || !InterruptController.InterruptPending);
 
     /// <summary>Set by whatever may make an interrupt deliverable or needs the full step (see <see cref="RunBurst"/>).</summary>
@@ -247,9 +247,17 @@ public sealed unsafe partial class Cpu
             return;
         }
 
+        if (DebugArmed && !Debugger!.BeforeInstruction()) { StopReason = CpuStopReason.Requested; return; }
         ExecuteOne();
         Clock.Now++;
+        if (DebugArmed) Debugger!.AfterInstruction();
     }
+
+    /// <summary>The debugger engine, when one is attached (null otherwise).</summary>
+    public Debugging.DebugEngine? Debugger;
+
+    /// <summary>Set by the engine while it must see every instruction (breakpoints, a step, a pause or a stop pending).</summary>
+    internal bool DebugArmed;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteOne()

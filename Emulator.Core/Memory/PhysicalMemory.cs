@@ -24,7 +24,7 @@ public sealed class PhysicalMemory
     private readonly List<(uint Base, uint Size, IMmioDevice Device)> _mmio = new();
     /// <summary>Per page: <see cref="CodeWatch"/> and/or <see cref="TableWatch"/>; 0 for almost every page, so a write costs one load and test.</summary>
     private readonly byte[] _watch = new byte[PageCount];
-    private const byte CodeWatch = 1, TableWatch = 2;
+    private const byte CodeWatch = 1, TableWatch = 2, DebugWatch = 4;
 
     /// <summary>Called with the address and size of every write to a page marked as holding cached decoded code.</summary>
     public Action<uint, int>? CodePageWritten;
@@ -147,6 +147,31 @@ public sealed class PhysicalMemory
     {
         if ((w & TableWatch) != 0) TablePageWriting?.Invoke(addr, size, value);
         if ((w & CodeWatch) != 0) CodePageWritten?.Invoke(addr, size);
+        if ((w & DebugWatch) != 0) DebugWatchWrite?.Invoke(addr, size);
+    }
+
+    // ---- Debugger watchpoints ------------------------------------------------------------------
+
+    private readonly Dictionary<uint, int> _debugWatchesPerPage = new();
+
+    /// <summary>A write into a page holding a debugger watchpoint (the debugger checks the range).</summary>
+    public event Action<uint, int>? DebugWatchWrite;
+
+    /// <summary>Reports writes into [addr, addr+length) (within one page) through <see cref="DebugWatchWrite"/>.</summary>
+    public void WatchDebugRange(uint addr, uint length)
+    {
+        uint pfn = (addr & A20Mask) >> PageShift;
+        _debugWatchesPerPage[pfn] = _debugWatchesPerPage.GetValueOrDefault(pfn) + 1;
+        _watch[pfn] |= DebugWatch;
+    }
+
+    public void UnwatchDebugRange(uint addr, uint length)
+    {
+        uint pfn = (addr & A20Mask) >> PageShift;
+        int n = _debugWatchesPerPage.GetValueOrDefault(pfn) - 1;
+        if (n > 0) { _debugWatchesPerPage[pfn] = n; return; }
+        _debugWatchesPerPage.Remove(pfn);
+        _watch[pfn] &= unchecked((byte)~DebugWatch);
     }
 
     /// <summary>The page walker's accessed/dirty update of an entry: invalidates decoded code like any write, but is no page-table store.</summary>

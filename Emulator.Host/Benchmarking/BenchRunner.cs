@@ -13,11 +13,14 @@ public sealed class BenchRunner
     private readonly HostConsole _console;
     private readonly BenchProgress _progress;
 
-    public BenchRunner(HostConsole console, BenchProgress progress)
+    public BenchRunner(HostConsole console, BenchProgress progress, bool attachDebugger = false)
     {
         _console = console;
         _progress = progress;
+        _attachDebugger = attachDebugger;
     }
+
+    private readonly bool _attachDebugger;
 
     public BenchResult Run(BenchCase benchCase, string imagePath, int warmup, int runs)
     {
@@ -58,7 +61,10 @@ public sealed class BenchRunner
         // The previous run's RAM is garbage now: collect it here rather than inside a timed run.
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        var outcome = RunCommand.ExecuteDetailed(benchCase.ToRunOptions(imagePath), runConsole);
+        var options = benchCase.ToRunOptions(imagePath);
+        // The engine attached and idle: a gdb stub on a free port that no debugger connects to.
+        if (_attachDebugger) options.GdbPort = 0;
+        var outcome = RunCommand.ExecuteDetailed(options, runConsole);
         if (outcome.ExitStatus != benchCase.ExpectedExitStatus)
         {
             string said = stderr.ToString().Trim();

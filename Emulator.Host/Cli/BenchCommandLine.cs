@@ -18,6 +18,7 @@ public static class BenchCommandLine
         uint? iterations = null;
         string? json = null, compare = null;
         bool qemu = false;
+        bool debugger = false;
         for (int i = 0; i < args.Count; i++)
         {
             string word = args[i];
@@ -54,11 +55,15 @@ public static class BenchCommandLine
                     if (inlineValue != null) throw new UsageException($"option {word} takes no value", HelpTopic);
                     qemu = true;
                     break;
+                case "debugger":
+                    if (inlineValue != null) throw new UsageException($"option {word} takes no value", HelpTopic);
+                    debugger = true;
+                    break;
                 default:
                     throw new UsageException($"unknown option '{word}' for emu bench", HelpTopic);
             }
         }
-        return new BenchRequest(runs, warmup, only, iterations, json, compare, qemu);
+        return new BenchRequest(runs, warmup, only, iterations, json, compare, qemu, debugger);
     }
 
     private static ulong ParseNumber(string text, string option, ulong min, ulong max)

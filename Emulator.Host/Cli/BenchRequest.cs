@@ -10,8 +10,9 @@ namespace Emulator.Host.Cli;
 /// <param name="JsonFile">Where to write the results as JSON (null: nowhere).</param>
 /// <param name="CompareFile">A saved JSON result to show the change against (null: none).</param>
 /// <param name="Qemu">Also time qemu-system-i386 on the bench guest's phases.</param>
+/// <param name="Debugger">Attach the debugger engine, idle (a gdb stub on a free port, no debugger connected).</param>
 public sealed record BenchRequest(int Runs, int Warmup, IReadOnlyList<string>? Only, uint? Iterations,
-    string? JsonFile, string? CompareFile, bool Qemu) : CliRequest
+    string? JsonFile, string? CompareFile, bool Qemu, bool Debugger = false) : CliRequest
 {
     public const int DefaultRuns = 5;
     public const int DefaultWarmup = 1;

@@ -99,10 +99,15 @@ public static class CommandLineParser
                 case "trace-level": o.TraceLevel = ParseTraceLevel(Value("boot, hypercall or full")); traceLevelGiven = true; break;
                 case "log-level": o.LogLevel = ParseLogLevel(Value("verbose, debug, information, warning or error")); break;
                 case "log-file": o.LogFile = NonEmpty(Value("a file name"), word); break;
+                case "s": NoValue(); o.GdbPort = DefaultGdbPort; break;
+                case "gdb": o.GdbPort = ParseGdbDevice(Value("tcp::PORT")); break;
+                case "S": NoValue(); o.WaitForDebugger = true; break;
                 default:
                     throw new UsageException($"unknown option '{word}'", "run");
             }
         }
+        if (o.WaitForDebugger && o.GdbPort == null)
+            throw new UsageException("-S needs a debugger to continue the machine: add -s or -gdb tcp::PORT", "run");
         if (traceLevelGiven && o.TraceFile == null)
             throw new UsageException("-trace-level needs -trace FILE (the file the trace is recorded into)", "run");
         if (o.Initrd != null && o.Kernel == null)
@@ -111,6 +116,28 @@ public static class CommandLineParser
         if (o.Append != null && o.Kernel == null && o.Bios != null)
             throw new UsageException("-append needs a kernel (it is the kernel's command line), not -bios alone", "run");
         return new RunRequest(o);
+    }
+
+    /// <summary>QEMU's -s: the gdb stub on tcp::1234.</summary>
+    public const int DefaultGdbPort = 1234;
+
+    /// <summary>-gdb tcp::PORT, tcp:127.0.0.1:PORT, tcp:localhost:PORT or a bare PORT (0: any free port).</summary>
+    private static int ParseGdbDevice(string text)
+    {
+        string t = text;
+        if (t.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            t = t[4..];
+            int colon = t.LastIndexOf(':');
+            if (colon < 0) throw new UsageException($"bad value '{text}' for -gdb: expected tcp::PORT", "run");
+            string host = t[..colon];
+            if (host is not ("" or "127.0.0.1" or "localhost"))
+                throw new UsageException($"-gdb listens on 127.0.0.1 only, not on '{host}'", "run");
+            t = t[(colon + 1)..];
+        }
+        if (!int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+            throw new UsageException($"bad value '{text}' for -gdb: expected tcp::PORT with a port from 0 to 65535", "run");
+        return port;
     }
 
     private static string NonEmpty(string value, string option) =>

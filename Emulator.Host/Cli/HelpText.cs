@@ -82,6 +82,8 @@ public static class HelpText
           --compare FILE        show each case's change in MIPS against a result saved with --json
                                 (a case whose instruction count moved by more than 0.1 % is marked:
                                 another workload, not like for like)
+          --debugger            attach the debugger engine to every run, idle (a gdb stub on a free port
+                                with no debugger connected): its cost when nothing is armed
           --qemu                also time qemu-system-i386 -accel tcg on each bench guest phase and on
                                 phase=none (one process per run, wall clock, the same warm-ups and
                                 runs). QEMU's MIPS = (our instruction count for the phase - for none)
@@ -145,6 +147,12 @@ public static class HelpText
           -trace-level LEVEL    boot (boot, mode changes, console lines, the end), hypercall (the
                                 default: also exceptions, interrupts, hypercalls, upcalls, CR3 loads,
                                 page-table updates) or full (also every port access)
+          -s                    serve the gdb remote protocol on 127.0.0.1:1234 (as QEMU's -s)
+          -gdb tcp::PORT        ... on 127.0.0.1:PORT (0: a free port; the port is printed on stderr)
+          -S                    do not start the CPU until the debugger continues it (needs -s or -gdb)
+                                gdb: target remote 127.0.0.1:PORT; breakpoints, watchpoints (write),
+                                stepping, registers incl. segment and control registers, memory through
+                                the guest's page tables; `monitor help` lists the stub's own commands
           --log-level LEVEL     verbose, debug, information, warning (default) or error; logs go to stderr
           --log-file PATH       also write the log to PATH
           -h, --help            show this help

@@ -33,4 +33,8 @@ public sealed class RunOptions
     public TraceLevel TraceLevel { get; set; } = TraceLevel.Hypercall;
     public LogEventLevel LogLevel { get; set; } = LogEventLevel.Warning;
     public string? LogFile { get; set; }
+    /// <summary>-s / -gdb tcp::PORT: serve the gdb remote protocol on 127.0.0.1:PORT (null: no stub).</summary>
+    public int? GdbPort { get; set; }
+    /// <summary>-S: do not start the CPU until a debugger continues it.</summary>
+    public bool WaitForDebugger { get; set; }
 }

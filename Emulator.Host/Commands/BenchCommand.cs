@@ -90,7 +90,7 @@ public static class BenchCommand
     private static List<BenchResult> Measure(List<BenchCase> cases, Dictionary<string, string> images, QemuReference? qemu,
         BenchRequest request, HostConsole console, BenchProgress progress)
     {
-        var runner = new BenchRunner(console, progress);
+        var runner = new BenchRunner(console, progress, request.Debugger);
         var qemuTimer = qemu == null ? null : new QemuPhaseTimer(qemu, runner, progress, request.Warmup, request.Runs);
         var results = new List<BenchResult>();
         BenchResult? setup = null;

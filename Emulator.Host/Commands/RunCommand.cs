@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Emulator.Core.Debugging;
 using Emulator.Core.Hypervisor;
 using Emulator.Core.Loading;
 using Emulator.Core.Machine;
 using Emulator.Core.Tracing;
 using Emulator.Devices;
 using Emulator.Host.Cli;
+using Emulator.Host.Debugging;
 using Emulator.Host.Logging;
 using Serilog;
 
@@ -163,6 +165,22 @@ public static class RunCommand
         if (options.Serial.Kind == OutputTargetKind.Stdio && console.Stdin != null)
             StartInputForwarding(console.Stdin, platform, log);
 
+        DebugEngine? debugger = null;
+        GdbServer? gdb = null;
+        if (options.GdbPort is int gdbPort)
+        {
+            debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
+            if (options.WaitForDebugger) debugger.RequestPause();
+            try { gdb = GdbServer.Start(gdbPort, debugger, log); }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                return Fail(console, $"cannot listen for gdb on 127.0.0.1:{gdbPort}: {e.Message}");
+            }
+            console.Stderr.WriteLine($"emu: gdb stub on 127.0.0.1:{gdb.Port}" +
+                (options.WaitForDebugger ? " (-S: the machine waits for the debugger to continue it)" : "") +
+                $"; connect with: gdb -ex 'target remote 127.0.0.1:{gdb.Port}'");
+        }
+
         ConsoleCancelEventHandler? onCancel = null;
         if (console.IsProcessConsole)
         {
@@ -174,6 +192,7 @@ public static class RunCommand
                 interrupted = true;
                 e.Cancel = true;
                 machine.Interrupt();
+                debugger?.Kill(); // a machine stopped in the debugger must wake up to end
             };
             Console.CancelKeyPress += onCancel;
         }
@@ -190,6 +209,13 @@ public static class RunCommand
             if (onCancel != null) Console.CancelKeyPress -= onCancel;
         }
 
+        if (debugger != null)
+        {
+            // A debugger waiting on "continue" learns that the run is over (gdb: "[Inferior 1 (process 1) exited ...]").
+            debugger.NotifyExited(exit.ExitStatus, exit.Message);
+            gdb!.WaitForSessionEnd(TimeSpan.FromSeconds(2));
+            gdb.Dispose();
+        }
         recording?.Complete(exit);
         foreach (var s in outputs) s.Flush();
         switch (exit.Kind)

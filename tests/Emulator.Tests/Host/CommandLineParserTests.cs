@@ -166,6 +166,25 @@ public class CommandLineParserTests
     }
 
     [Fact]
+    public void GdbStubOptions()
+    {
+        Assert.Null(Run("run").GdbPort);
+        Assert.Equal(1234, Run("run", "-s").GdbPort);
+        Assert.Equal(4321, Run("run", "-gdb", "tcp::4321").GdbPort);
+        Assert.Equal(4321, Run("run", "-gdb", "tcp:127.0.0.1:4321").GdbPort);
+        Assert.Equal(4321, Run("run", "-gdb", "tcp:localhost:4321").GdbPort);
+        Assert.Equal(0, Run("run", "-gdb=0").GdbPort);
+        var waiting = Run("run", "-s", "-S");
+        Assert.True(waiting.WaitForDebugger);
+        Assert.False(Run("run", "-s").WaitForDebugger);
+        Assert.Contains("-S needs a debugger to continue the machine: add -s or -gdb tcp::PORT", Error("run", "-S").Message);
+        Assert.Contains("-gdb listens on 127.0.0.1 only, not on '0.0.0.0'", Error("run", "-gdb", "tcp:0.0.0.0:1234").Message);
+        Assert.Contains("bad value 'tcp::99999' for -gdb", Error("run", "-gdb", "tcp::99999").Message);
+        Assert.Contains("bad value 'udp::1' for -gdb", Error("run", "-gdb", "udp::1").Message);
+        Assert.Contains("option -s takes no value", Error("run", "-s=1").Message);
+    }
+
+    [Fact]
     public void OutputTargets()
     {
         Assert.Equal(OutputTarget.None, Run("run", "-serial", "none").Serial);

@@ -1,0 +1,339 @@
+using Emulator.Core.Cpu;
+using Emulator.Core.Hypervisor;
+using CpuCore = Emulator.Core.Cpu.Cpu;
+
+namespace Emulator.Core.Debugging;
+
+/// <summary>
+/// The debugger engine (DESIGN.md §9): pauses, resumes and single-steps the machine, and stops it at
+/// execution breakpoints (linear addresses), on writes into watched ranges, and after hypercalls.
+///
+/// Threads: the machine runs on its own thread; debugger front ends call the control methods from
+/// theirs. A stop happens on the machine thread at an instruction boundary: it publishes the
+/// <see cref="DebugStop"/> and blocks until <see cref="Continue"/>, <see cref="Step"/>,
+/// <see cref="Detach"/> or <see cref="Kill"/>; while it is blocked, front ends read and write
+/// registers and memory (<see cref="Cpu"/>, <see cref="ReadMemory"/>, <see cref="WriteMemory"/>).
+///
+/// Nothing armed costs nothing: the CPU checks one flag (<see cref="CpuCore.DebugArmed"/>) per step,
+/// and only when something is armed (a breakpoint, a step, a pause request) does every instruction
+/// go through the step path and this engine. Watchpoints and hypercall breakpoints arm it only when
+/// they fire.
+/// </summary>
+public sealed class DebugEngine
+{
+    private readonly object _gate = new();
+    private readonly HashSet<uint> _breakpoints = new();
+    private readonly List<(uint Linear, uint Physical, uint Length)> _watches = new();
+    private DebugStop? _stop;          // set while the machine is stopped
+    private DebugStop? _pending;       // a stop decided by an event (watchpoint, hypercall), taken at the next boundary
+    private bool _resumed;
+    private bool _stepping;
+    private bool _pauseRequested;
+    private bool _killed;
+    private uint? _skipBreakpointAt;    // resuming from a breakpoint runs that instruction first
+    private long _stopCount;
+    private bool _frontEndWriting;      // the debugger's own writes do not trigger its watchpoints
+
+    public DebugEngine(CpuCore cpu, XenHypervisor? hypervisor = null)
+    {
+        Cpu = cpu;
+        cpu.Debugger = this;
+        cpu.Memory.DebugWatchWrite += OnWatchedWrite;
+        if (hypervisor != null) hypervisor.HypercallCompleted += OnHypercall;
+    }
+
+    public CpuCore Cpu { get; }
+
+    /// <summary>Stop after every hypercall (any), or only those named here (e.g. "mmu_update"); null: none.</summary>
+    public Func<HypercallEvent, bool>? HypercallBreak { get; set; }
+
+    /// <summary>Raised on the machine thread each time the machine stops (after the stop is published).</summary>
+    public event Action<DebugStop>? Stopped;
+
+    /// <summary>The current stop, or null while the machine runs.</summary>
+    public DebugStop? CurrentStop { get { lock (_gate) return _stop; } }
+
+    /// <summary>How many times the machine has stopped (tests and front ends wait for it to grow).</summary>
+    public long StopCount { get { lock (_gate) return _stopCount; } }
+
+    // ---- Control (any thread) -----------------------------------------------------------------
+
+    /// <summary>Stops the machine at the next instruction boundary (the CPU may be running on another thread).</summary>
+    public void RequestPause()
+    {
+        lock (_gate)
+        {
+            _pauseRequested = true;
+            Rearm();
+        }
+    }
+
+    /// <summary>Resumes a stopped machine until the next stop.</summary>
+    public void Continue() => Resume(step: false);
+
+    /// <summary>Resumes a stopped machine for one instruction.</summary>
+    public void Step() => Resume(step: true);
+
+    /// <summary>Drops every breakpoint and watchpoint and lets the machine run on without the debugger.</summary>
+    public void Detach()
+    {
+        lock (_gate)
+        {
+            _breakpoints.Clear();
+            foreach (var w in _watches) Cpu.Memory.UnwatchDebugRange(w.Physical, w.Length);
+            _watches.Clear();
+            HypercallBreak = null;
+            _pauseRequested = false;
+            _stepping = false;
+            _pending = null;
+            ResumeLocked();
+        }
+    }
+
+    /// <summary>How the front end ends the whole run (the machine's Interrupt); set by whoever runs the machine.</summary>
+    public Action? EndRun { get; set; }
+
+    /// <summary>Ends the run (the machine stops with "interrupted", as for Ctrl-C).</summary>
+    public void Kill()
+    {
+        EndRun?.Invoke();
+        lock (_gate)
+        {
+            _killed = true;
+            Cpu.StopReason = CpuStopReason.Requested;
+            Rearm();
+            ResumeLocked();
+        }
+    }
+
+    /// <summary>Blocks until the machine is stopped (or the run ended); returns the stop, or null on timeout.</summary>
+    public DebugStop? WaitForStop(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_gate)
+        {
+            while (_stop == null)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !Monitor.Wait(_gate, left)) return _stop;
+            }
+            return _stop;
+        }
+    }
+
+    /// <summary>
+    /// Blocks until a stop later than the <paramref name="stopsSeen"/>-th (see <see cref="StopCount"/>)
+    /// or the end of the run; returns it, or null on timeout. Reading the count before resuming and
+    /// waiting with it never returns the stop the machine is just leaving.
+    /// </summary>
+    public DebugStop? WaitForStopAfter(long stopsSeen, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_gate)
+        {
+            while (_stop == null || (_stopCount <= stopsSeen && _stop.Kind != StopKind.Exited))
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) return null;
+                Monitor.Wait(_gate, left);
+            }
+            return _stop;
+        }
+    }
+
+    /// <summary>The run is over: a front end waiting for a stop gets <see cref="StopKind.Exited"/>.</summary>
+    public void NotifyExited(int status, string message)
+    {
+        lock (_gate)
+        {
+            _stop = new DebugStop(StopKind.Exited, LinearEip(), Cpu.Clock.Now, message) { ExitStatus = status };
+            _stopCount++;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public bool AddBreakpoint(uint linear)
+    {
+        lock (_gate)
+        {
+            bool added = _breakpoints.Add(linear);
+            Rearm();
+            return added;
+        }
+    }
+
+    public bool RemoveBreakpoint(uint linear)
+    {
+        lock (_gate)
+        {
+            bool removed = _breakpoints.Remove(linear);
+            Rearm();
+            return removed;
+        }
+    }
+
+    /// <summary>Watches writes to [linear, linear+length) as the current page tables map it (within one page). False when it is unmapped.</summary>
+    public bool AddWriteWatch(uint linear, uint length)
+    {
+        if (length == 0 || length > 0x1000 || (linear & 0xFFF) + length > 0x1000) return false;
+        lock (_gate)
+        {
+            if (!Cpu.Mmu.Probe(linear, out uint physical, AccessKind.Write)) return false;
+            _watches.Add((linear, physical, length));
+            Cpu.Memory.WatchDebugRange(physical, length);
+            return true;
+        }
+    }
+
+    public bool RemoveWriteWatch(uint linear, uint length)
+    {
+        lock (_gate)
+        {
+            int k = _watches.FindIndex(w => w.Linear == linear && w.Length == length);
+            if (k < 0) return false;
+            Cpu.Memory.UnwatchDebugRange(_watches[k].Physical, _watches[k].Length);
+            _watches.RemoveAt(k);
+            return true;
+        }
+    }
+
+    // ---- Memory for front ends (the machine stopped) -------------------------------------------
+
+    /// <summary>Reads linear memory through the current page tables without faults; returns the bytes read before the first unmapped one.</summary>
+    public int ReadMemory(uint linear, Span<byte> into)
+    {
+        int n = 0;
+        for (; n < into.Length; n++)
+        {
+            if (!Cpu.Mmu.Probe(linear + (uint)n, out uint phys)) break;
+            into[n] = Cpu.Memory.Read8(phys);
+        }
+        return n;
+    }
+
+    /// <summary>Writes linear memory through the current page tables (decoded code there is dropped); returns the bytes written.</summary>
+    public int WriteMemory(uint linear, ReadOnlySpan<byte> data)
+    {
+        int n = 0;
+        _frontEndWriting = true;
+        try
+        {
+            for (; n < data.Length; n++)
+            {
+                if (!Cpu.Mmu.Probe(linear + (uint)n, out uint phys)) break;
+                Cpu.Memory.Write8(phys, data[n]);
+            }
+        }
+        finally { _frontEndWriting = false; }
+        return n;
+    }
+
+    /// <summary>CS.base + EIP: the linear address of the next instruction.</summary>
+    public uint LinearEip() => Cpu.Segs[CpuCore.CS].Base + Cpu.Eip;
+
+    // ---- The machine thread ------------------------------------------------------------------
+
+    /// <summary>Called by the CPU before it executes an instruction while armed; blocks while stopped. False when the run must end.</summary>
+    internal bool BeforeInstruction()
+    {
+        DebugStop? stop = null;
+        lock (_gate)
+        {
+            if (_killed) return false;
+            uint eip = LinearEip();
+            if (_pending != null) { stop = _pending; _pending = null; }
+            else if (_pauseRequested) { _pauseRequested = false; stop = new DebugStop(StopKind.Paused, eip, Cpu.Clock.Now, "paused"); }
+            else if (_breakpoints.Contains(eip) && _skipBreakpointAt != eip)
+                stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8}");
+            _skipBreakpointAt = null;
+            if (stop == null) return true;
+            StopLocked(stop);
+        }
+        Stopped?.Invoke(stop);
+        lock (_gate)
+        {
+            while (!_resumed) Monitor.Wait(_gate);
+            _resumed = false;
+            _stop = null;
+            if (_killed) return false;
+            if (stop.Kind == StopKind.Breakpoint) _skipBreakpointAt = stop.Eip;
+        }
+        return true;
+    }
+
+    /// <summary>Called by the CPU after an instruction while armed: a single step ends here.</summary>
+    internal void AfterInstruction()
+    {
+        lock (_gate)
+        {
+            if (!_stepping) return;
+            _stepping = false;
+            _pending = new DebugStop(StopKind.Step, LinearEip(), Cpu.Clock.Now, "step");
+            Rearm();
+        }
+    }
+
+    private void OnWatchedWrite(uint physical, int size)
+    {
+        if (_frontEndWriting) return;
+        lock (_gate)
+        {
+            foreach (var w in _watches)
+                if (physical < w.Physical + w.Length && physical + (uint)size > w.Physical)
+                {
+                    // Reported after the writing instruction, with the address the debugger asked for.
+                    _pending ??= new DebugStop(StopKind.Watchpoint, LinearEip(), Cpu.Clock.Now,
+                        $"write to 0x{w.Linear + (physical > w.Physical ? physical - w.Physical : 0):x8}") { WatchAddress = w.Linear };
+                    Rearm();
+                    return;
+                }
+        }
+    }
+
+    private void OnHypercall(HypercallEvent e)
+    {
+        var filter = HypercallBreak;
+        if (filter == null || !filter(e)) return;
+        lock (_gate)
+        {
+            _pending ??= new DebugStop(StopKind.Hypercall, LinearEip(), Cpu.Clock.Now, e.Describe());
+            Rearm();
+        }
+    }
+
+    private void Resume(bool step)
+    {
+        lock (_gate)
+        {
+            if (_stop == null || _stop.Kind == StopKind.Exited) return;
+            _stepping = step;
+            Rearm();
+            ResumeLocked();
+        }
+    }
+
+    private void ResumeLocked()
+    {
+        if (_stop == null) return; // running: nothing to resume
+        _resumed = true;
+        Monitor.PulseAll(_gate);
+    }
+
+    private void StopLocked(DebugStop stop)
+    {
+        _resumed = false;
+        _stop = stop;
+        _stopCount++;
+        _stepping = false;
+        Rearm();
+        Monitor.PulseAll(_gate);
+    }
+
+    /// <summary>Whether the CPU must consult the engine at every instruction; and the fast loop must end now.</summary>
+    private void Rearm()
+    {
+        bool armed = _breakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed;
+        Cpu.DebugArmed = armed;
+        if (armed) Cpu.LeaveFastLoop = true;
+    }
+}

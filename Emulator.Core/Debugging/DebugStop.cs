@@ -1,0 +1,27 @@
+namespace Emulator.Core.Debugging;
+
+/// <summary>Why the machine stopped for the debugger.</summary>
+public enum StopKind
+{
+    /// <summary>Stopped on request (attach with -S, an interrupt from the debugger).</summary>
+    Paused,
+    /// <summary>One instruction was stepped.</summary>
+    Step,
+    /// <summary>An execution breakpoint: the instruction at EIP has not run yet.</summary>
+    Breakpoint,
+    /// <summary>A write into a watched range: the writing instruction has completed (a trap, as on x86).</summary>
+    Watchpoint,
+    /// <summary>A hypercall completed (a hypercall breakpoint).</summary>
+    Hypercall,
+    /// <summary>The run is over: the guest powered off, crashed, or the machine was killed.</summary>
+    Exited,
+}
+
+/// <summary>One stop: its kind, where (linear EIP) and when (virtual time), and what it was about.</summary>
+public sealed record DebugStop(StopKind Kind, uint Eip, ulong Tick, string Detail)
+{
+    /// <summary>For a watchpoint: the watched linear address that was written.</summary>
+    public uint? WatchAddress { get; init; }
+    /// <summary>For <see cref="StopKind.Exited"/>: the exit status of the run.</summary>
+    public int ExitStatus { get; init; }
+}

@@ -1,0 +1,303 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Emulator.Core.Debugging;
+using Serilog;
+
+namespace Emulator.Host.Debugging;
+
+/// <summary>
+/// One gdb connection (the GDB remote serial protocol, all-stop mode): registers through
+/// <see cref="I386Registers"/>, memory through the guest's page tables, software and hardware
+/// breakpoints (both become the engine's execution breakpoints: guest memory is never patched),
+/// write watchpoints, continue/step (also through vCont), Ctrl-C, detach and kill, and monitor
+/// commands for what gdb cannot say. A malformed packet gets a NAK ('-') or an error reply and the
+/// session goes on; an unknown one the empty reply ("not supported").
+/// </summary>
+public sealed class GdbSession
+{
+    private readonly Stream _stream;
+    private readonly DebugEngine _engine;
+    private readonly ILogger _log;
+    private readonly BlockingCollection<GdbInput> _inputs = new();
+    private readonly object _writeLock = new();
+
+    public GdbSession(Stream stream, DebugEngine engine, ILogger log)
+    {
+        _stream = stream;
+        _engine = engine;
+        _log = log;
+    }
+
+    /// <summary>Serves the connection until gdb detaches, kills, disconnects or the run ends.</summary>
+    public void Run()
+    {
+        var reader = new Thread(ReadInputs) { IsBackground = true, Name = "gdb input" };
+        reader.Start();
+        // gdb attaches to a stopped target: stop the machine now if it runs.
+        if (_engine.CurrentStop == null) _engine.RequestPause();
+        _engine.WaitForStop(Timeout.InfiniteTimeSpan);
+        foreach (var input in _inputs.GetConsumingEnumerable())
+        {
+            if (input is GdbBadPacket bad)
+            {
+                _log.Debug("gdb: bad packet ({Why}): NAK", bad.Why);
+                Send("-", raw: true);
+                continue;
+            }
+            if (input is not GdbPacket p) continue; // an interrupt while stopped: nothing to do
+            Send("+", raw: true);
+            string? reply;
+            try { reply = Handle(p.Payload, out bool end); if (end) { if (reply != null) Send(reply); return; } }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException)
+            {
+                _log.Debug("gdb: malformed packet {Packet}: {Error}", p.Payload, e.Message);
+                reply = "E01";
+            }
+            if (reply != null) Send(reply);
+        }
+    }
+
+    private void ReadInputs()
+    {
+        var reader = new GdbPacketReader(_stream);
+        try
+        {
+            while (reader.Read() is { } input)
+            {
+                if (input is GdbInterrupt) { _engine.RequestPause(); continue; }
+                _inputs.Add(input);
+            }
+        }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
+        _inputs.CompleteAdding();
+    }
+
+    /// <summary>Answers one packet; <paramref name="end"/> when the session is over (detach, kill, exit).</summary>
+    private string? Handle(string packet, out bool end)
+    {
+        end = false;
+        if (packet.Length == 0) return "";
+        char command = packet[0];
+        string args = packet[1..];
+        switch (command)
+        {
+            case '?': return StopReply(_engine.CurrentStop);
+            case 'g': return I386Registers.ReadAll(_engine.Cpu);
+            case 'G': return WriteAllRegisters(args);
+            case 'p': return I386Registers.Read(_engine.Cpu, ParseHex(args)) ?? "E01";
+            case 'P':
+                {
+                    int eq = args.IndexOf('=');
+                    if (eq < 0) return "E01";
+                    return I386Registers.Write(_engine.Cpu, ParseHex(args[..eq]), args[(eq + 1)..]) ? "OK" : "E01";
+                }
+            case 'm': return ReadMemory(args);
+            case 'M': return WriteMemory(args, binary: false);
+            case 'X': return WriteMemory(args, binary: true);
+            case 'c': case 'C': return Resume(args, command == 'c' ? args : AddressAfterSignal(args), step: false, out end);
+            case 's': case 'S': return Resume(args, command == 's' ? args : AddressAfterSignal(args), step: true, out end);
+            case 'Z': case 'z': return Breakpoint(command == 'Z', args);
+            case 'H': case 'T': return "OK";
+            case 'D':
+                _engine.Detach();
+                end = true;
+                return "OK";
+            case 'k':
+                _engine.Kill();
+                end = true;
+                return null;
+            case 'v': return VPacket(packet, out end);
+            case 'q': return Query(packet);
+            case 'Q': return "";
+            default: return "";
+        }
+    }
+
+    private static string AddressAfterSignal(string args)
+    {
+        int semi = args.IndexOf(';');
+        return semi < 0 ? "" : args[(semi + 1)..];
+    }
+
+    private string? VPacket(string packet, out bool end)
+    {
+        end = false;
+        if (packet == "vCont?") return "vCont;c;C;s;S";
+        if (packet.StartsWith("vCont;", StringComparison.Ordinal))
+        {
+            // One thread: the first action decides (s: step, c: continue).
+            string action = packet[6..].Split(';')[0];
+            bool step = action.Length > 0 && action[0] is 's' or 'S';
+            if (action.Length == 0 || action[0] is not ('s' or 'S' or 'c' or 'C')) return "E01";
+            return Resume("", "", step, out end);
+        }
+        if (packet.StartsWith("vKill", StringComparison.Ordinal)) { _engine.Kill(); end = true; return "OK"; }
+        return "";
+    }
+
+    private string Query(string packet)
+    {
+        if (packet.StartsWith("qSupported", StringComparison.Ordinal))
+            return $"PacketSize={GdbPacketReader.MaxPayload:x};qXfer:features:read+;vContSupported+;swbreak+;hwbreak+";
+        if (packet.StartsWith("qXfer:features:read:target.xml:", StringComparison.Ordinal))
+            return XferChunk(I386Registers.TargetXml, packet["qXfer:features:read:target.xml:".Length..]);
+        if (packet.StartsWith("qXfer:", StringComparison.Ordinal)) return "E00";
+        if (packet == "qAttached") return "1";
+        if (packet == "qC") return "QC1";
+        if (packet == "qfThreadInfo") return "m1";
+        if (packet == "qsThreadInfo") return "l";
+        if (packet.StartsWith("qSymbol", StringComparison.Ordinal)) return "OK";
+        if (packet.StartsWith("qRcmd,", StringComparison.Ordinal)) return Monitor(FromHex(packet[6..]));
+        return "";
+    }
+
+    private static string XferChunk(string document, string range)
+    {
+        var parts = range.Split(',');
+        int offset = ParseHex(parts[0]), length = ParseHex(parts[1]);
+        if (offset >= document.Length) return "l";
+        string chunk = document.Substring(offset, Math.Min(length, document.Length - offset));
+        return (offset + chunk.Length >= document.Length ? "l" : "m") + chunk;
+    }
+
+    private string WriteAllRegisters(string hex)
+    {
+        // Only the writable registers (general, EIP, EFLAGS) are taken; the rest of the packet is ignored.
+        for (int n = 0, at = 0; n <= I386Registers.Eflags; at += I386Registers.HexWidth(n), n++)
+        {
+            if (at + 8 > hex.Length) return "E01";
+            if (!I386Registers.Write(_engine.Cpu, n, hex.Substring(at, 8))) return "E01";
+        }
+        return "OK";
+    }
+
+    private string ReadMemory(string args)
+    {
+        var (address, length) = AddressAndLength(args);
+        if (length > GdbPacketReader.MaxPayload / 2) length = GdbPacketReader.MaxPayload / 2;
+        var buffer = new byte[length];
+        int n = _engine.ReadMemory(address, buffer);
+        if (n == 0 && length > 0) return "E14"; // EFAULT
+        return Convert.ToHexString(buffer, 0, n).ToLowerInvariant();
+    }
+
+    private string WriteMemory(string args, bool binary)
+    {
+        int colon = args.IndexOf(':');
+        if (colon < 0) return "E01";
+        var (address, length) = AddressAndLength(args[..colon]);
+        string data = args[(colon + 1)..];
+        byte[] bytes = binary ? Encoding.Latin1.GetBytes(data) : Convert.FromHexString(data);
+        if (bytes.Length != length) return "E01";
+        return _engine.WriteMemory(address, bytes) == length ? "OK" : "E14";
+    }
+
+    private string Breakpoint(bool insert, string args)
+    {
+        var parts = args.Split(',');
+        if (parts.Length < 3) return "E01";
+        uint address = ParseHexU(parts[1]);
+        uint kind = ParseHexU(parts[2]);
+        switch (parts[0])
+        {
+            case "0": // software: the engine stops before executing the address; memory is not patched
+            case "1": // hardware execution breakpoint
+                if (insert) _engine.AddBreakpoint(address); else _engine.RemoveBreakpoint(address);
+                return "OK";
+            case "2": // write watchpoint of `kind` bytes
+                return (insert ? _engine.AddWriteWatch(address, kind) : _engine.RemoveWriteWatch(address, kind)) ? "OK" : "E01";
+            default:
+                return ""; // read and access watchpoints: not supported
+        }
+    }
+
+    private string? Resume(string args, string addressText, bool step, out bool end)
+    {
+        end = false;
+        if (addressText.Length > 0) _engine.Cpu.Eip = ParseHexU(addressText);
+        long before = _engine.StopCount;
+        if (step) _engine.Step(); else _engine.Continue();
+        DebugStop? stop;
+        do stop = _engine.WaitForStopAfter(before, TimeSpan.FromSeconds(1));
+        while (stop == null);
+        if (stop.Kind == StopKind.Exited) end = true;
+        return StopReply(stop);
+    }
+
+    private static string StopReply(DebugStop? stop)
+    {
+        if (stop == null) return "S05";
+        return stop.Kind switch
+        {
+            StopKind.Exited => $"W{stop.ExitStatus & 0xFF:x2}",
+            StopKind.Watchpoint => $"T05watch:{stop.WatchAddress ?? 0:x};thread:1;",
+            StopKind.Breakpoint => "T05swbreak:;thread:1;",
+            StopKind.Paused => "T02thread:1;", // SIGINT: gdb says "Program received signal SIGINT"
+            _ => "T05thread:1;",
+        };
+    }
+
+    private string Monitor(string command)
+    {
+        var words = command.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string output = words.Length == 0 ? MonitorHelp : words[0] switch
+        {
+            "help" => MonitorHelp,
+            "break-hypercall" => BreakHypercall(words.Length > 1 ? words[1] : "any"),
+            "walk" when words.Length > 1 => Walk(ParseHexU(words[1].StartsWith("0x") ? words[1][2..] : words[1])),
+            "where" => $"EIP 0x{_engine.LinearEip():x8} (linear), virtual time {_engine.Cpu.Clock.Now}, CPL {_engine.Cpu.Cpl}\n",
+            _ => $"unknown monitor command '{words[0]}'\n" + MonitorHelp,
+        };
+        return Convert.ToHexString(Encoding.UTF8.GetBytes(output)).ToLowerInvariant();
+    }
+
+    private const string MonitorHelp =
+        "monitor commands:\n" +
+        "  break-hypercall [NAME|any|off]  stop after every hypercall, or those named NAME (e.g. mmu_update)\n" +
+        "  walk ADDR                       translate a linear address through the current page tables\n" +
+        "  where                           the next instruction's linear address, virtual time and CPL\n";
+
+    private string BreakHypercall(string what)
+    {
+        _engine.HypercallBreak = what switch
+        {
+            "off" => null,
+            "any" => _ => true,
+            _ => e => e.Name == what,
+        };
+        return what == "off" ? "hypercall breakpoints off\n" : $"stopping after {(what == "any" ? "every hypercall" : what)}\n";
+    }
+
+    private string Walk(uint linear) =>
+        _engine.Cpu.Mmu.Probe(linear, out uint physical)
+            ? $"0x{linear:x8} -> physical 0x{physical:x8}\n"
+            : $"0x{linear:x8} is not mapped\n";
+
+    private void Send(string text, bool raw = false)
+    {
+        byte[] bytes = raw ? Encoding.Latin1.GetBytes(text) : GdbPacketReader.Frame(text);
+        lock (_writeLock)
+        {
+            try
+            {
+                _stream.Write(bytes);
+                _stream.Flush();
+            }
+            catch (IOException) { }
+            catch (ObjectDisposedException) { }
+        }
+    }
+
+    private static (uint Address, int Length) AddressAndLength(string text)
+    {
+        int comma = text.IndexOf(',');
+        if (comma < 0) throw new FormatException("expected ADDR,LENGTH");
+        return (ParseHexU(text[..comma]), ParseHex(text[(comma + 1)..]));
+    }
+
+    private static int ParseHex(string s) => int.Parse(s, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    private static uint ParseHexU(string s) => uint.Parse(s, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    private static string FromHex(string hex) => Encoding.UTF8.GetString(Convert.FromHexString(hex));
+}

@@ -1,0 +1,130 @@
+using Emulator.Core.Debugging;
+using Emulator.Core.Loading;
+using Emulator.Core.Machine;
+using Emulator.Devices;
+using Emulator.Tests.Support;
+using Serilog.Core;
+
+namespace Emulator.Tests.Debugging;
+
+/// <summary>The debugger engine on a real guest running on its own thread: pause, breakpoints, steps, watchpoints, kill.</summary>
+public sealed class DebugEngineTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    private sealed class Run : IDisposable
+    {
+        public readonly Machine Machine;
+        public readonly DebugEngine Engine;
+        public MachineExit? Exit;
+        private readonly Thread _thread;
+
+        public Run(string append = "n=200000", bool startPaused = true)
+        {
+            Machine = new Machine(32u << 20, Logger.None);
+            PcPlatform.Attach(Machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
+            MultibootLoader.Prepare(Machine.Memory, GuestImages.Loop, append, log: Logger.None).Install(Machine.Memory, Machine.Cpu);
+            Engine = new DebugEngine(Machine.Cpu) { EndRun = Machine.Interrupt };
+            if (startPaused) Engine.RequestPause();
+            _thread = new Thread(() => Exit = Machine.Run()) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public DebugStop NextStop(long after) =>
+            Engine.WaitForStopAfter(after, Wait) ?? throw new TimeoutException("the machine did not stop");
+
+        public MachineExit Finish()
+        {
+            Assert.True(_thread.Join(Wait), "the run did not end");
+            return Exit!.Value;
+        }
+
+        public void Dispose()
+        {
+            Engine.Kill();
+            _thread.Join(Wait);
+        }
+    }
+
+    [Fact]
+    public void StartsPausedBeforeTheFirstInstructionThenStepsOneInstructionAtATime()
+    {
+        using var r = new Run();
+        var first = r.NextStop(0);
+        Assert.Equal(StopKind.Paused, first.Kind);
+        Assert.Equal(0UL, first.Tick);
+        uint eip = r.Engine.LinearEip();
+        r.Engine.Step();
+        var step = r.NextStop(1);
+        Assert.Equal(StopKind.Step, step.Kind);
+        Assert.Equal(1UL, step.Tick);
+        Assert.NotEqual(eip, step.Eip);
+        r.Engine.Step();
+        Assert.Equal(2UL, r.NextStop(2).Tick);
+    }
+
+    [Fact]
+    public void ABreakpointStopsBeforeItsInstructionEveryTimeItIsReached()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        uint target = ElfSymbols.Address(GuestImages.Loop, "console_puts");
+        r.Engine.AddBreakpoint(target);
+        r.Engine.Continue();
+        var hit = r.NextStop(1);
+        Assert.Equal((StopKind.Breakpoint, target), (hit.Kind, hit.Eip));
+        Assert.Equal(target, r.Engine.Cpu.Eip);
+        ulong firstTick = hit.Tick;
+        r.Engine.Continue(); // runs the breakpoint's own instruction first, then stops at the next call
+        var again = r.NextStop(2);
+        Assert.Equal(target, again.Eip);
+        Assert.True(again.Tick > firstTick);
+        r.Engine.RemoveBreakpoint(target);
+        r.Engine.Continue();
+        var exit = r.Finish();
+        Assert.Equal(ExitKind.DebugExit, exit.Kind);
+    }
+
+    [Fact]
+    public void AWriteWatchpointStopsAfterTheWritingInstruction()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        uint table = ElfSymbols.Address(GuestImages.Loop, "table");
+        Assert.True(r.Engine.AddWriteWatch(table + 4 * 0x78, 4));
+        r.Engine.Continue();
+        var hit = r.NextStop(1);
+        Assert.Equal(StopKind.Watchpoint, hit.Kind);
+        Assert.Equal(table + 4 * 0x78, hit.WatchAddress);
+        Assert.NotEqual(0u, r.Machine.Memory.Read32(table + 4 * 0x78)); // the write has happened
+    }
+
+    [Fact]
+    public void APauseStopsARunningMachineAndKillEndsIt()
+    {
+        using var r = new Run("n=100000000", startPaused: false);
+        Thread.Sleep(50);
+        r.Engine.RequestPause();
+        var stop = r.NextStop(0);
+        Assert.Equal(StopKind.Paused, stop.Kind);
+        Assert.True(stop.Tick > 0);
+        r.Engine.Kill();
+        Assert.Equal(ExitKind.Interrupted, r.Finish().Kind);
+    }
+
+    [Fact]
+    public void DetachingLetsTheRunFinishUnchanged()
+    {
+        ulong expected;
+        using (var plain = new Run(startPaused: false)) { plain.Finish(); expected = plain.Machine.InstructionsRetired; }
+        using var r = new Run();
+        r.NextStop(0);
+        r.Engine.AddBreakpoint(ElfSymbols.Address(GuestImages.Loop, "console_puts"));
+        r.Engine.Continue();
+        r.NextStop(1);
+        r.Engine.Detach();
+        var exit = r.Finish();
+        Assert.Equal(ExitKind.DebugExit, exit.Kind);
+        Assert.Equal(expected, r.Machine.InstructionsRetired); // stopping does not change what the guest does
+    }
+}

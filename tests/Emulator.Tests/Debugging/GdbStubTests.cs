@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Emulator.Host.Cli;
+using Emulator.Tests.Support;
+
+namespace Emulator.Tests.Debugging;
+
+/// <summary>
+/// The gdb remote stub end to end: Debian's real gdb in batch mode against `emu run -S -gdb tcp::PORT`
+/// (.ci/run installs gdb), and a raw socket sending malformed packets.
+/// </summary>
+public sealed class GdbStubTests
+{
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>Starts `emu run -S -gdb tcp::PORT` with the toy kernel in this process; returns the run's thread and its result holder.</summary>
+    private static (Thread Thread, Func<CapturedRun?> Result) StartStub(int port, string machine = "pc")
+    {
+        CapturedRun? result = null;
+        var options = new RunOptions
+        {
+            Kernel = GuestImages.ToyKernel, Append = "pv=ops", MachineType = machine, MemoryMiB = 32,
+            Serial = OutputTarget.None, GdbPort = port, WaitForDebugger = true,
+        };
+        var thread = new Thread(() => result = CapturedRun.Execute(options)) { IsBackground = true };
+        thread.Start();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            // Wait for the listener: a connection that closes at once is a session that ends at once.
+            try { using var probe = new TcpClient(); probe.Connect(IPAddress.Loopback, port); break; }
+            catch (SocketException) when (DateTime.UtcNow < deadline) { Thread.Sleep(50); }
+        }
+        return (thread, () => result);
+    }
+
+    [Fact]
+    public void RealGdbAttachesBreaksStepsWatchesAndDetaches()
+    {
+        int port = FreePort();
+        var (thread, result) = StartStub(port);
+        uint demandFaults = ElfSymbols.Address(GuestImages.ToyKernel, "ops_demand_faults");
+        var gdb = Process.Start(new ProcessStartInfo("gdb")
+        {
+            ArgumentList =
+            {
+                "-batch", "-nx",
+                "-ex", $"target remote 127.0.0.1:{port}",
+                "-ex", "break ops_kmain",
+                "-ex", "continue",
+                "-ex", "info registers eip cs cr0",
+                "-ex", "stepi",
+                "-ex", "info registers eip",
+                "-ex", $"watch *(int*)0x{demandFaults:x}",
+                "-ex", "continue",
+                "-ex", "print *(int*)&ops_demand_faults",
+                "-ex", "monitor where",
+                "-ex", "detach",
+                GuestImages.ToyKernel,
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        string output = gdb.StandardOutput.ReadToEnd() + gdb.StandardError.ReadToEnd();
+        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        Assert.True(thread.Join(60_000), "the run did not finish after detach");
+
+        Assert.Contains("Breakpoint 1, 0x00107380 in ops_kmain ()", output);
+        Assert.Matches(@"eip\s+0x107380\s+0x107380 <ops_kmain>", output);
+        Assert.Matches(@"cs\s+0x8\s+8", output);
+        Assert.Matches(@"eip\s+0x107381\s+0x107381 <ops_kmain\+1>", output);
+        Assert.Contains("Hardware watchpoint 2", output);
+        Assert.Contains("Old value = 0", output);
+        Assert.Contains("New value = 1", output);
+        Assert.Contains("$1 = 1", output);
+        Assert.Contains("(linear), virtual time ", output);
+        Assert.Contains("[Inferior 1 (Remote target) detached]", output);
+        Assert.Equal(0, result()!.Status); // after detach the toy kernel runs its self-tests to the end
+    }
+
+    [Fact]
+    public void MalformedPacketsGetErrorRepliesAndTheSessionGoesOn()
+    {
+        int port = FreePort();
+        var (thread, result) = StartStub(port, machine: "xen");
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        stream.ReadTimeout = 20_000;
+
+        string Exchange(string wire)
+        {
+            stream.Write(Encoding.Latin1.GetBytes(wire));
+            var sb = new StringBuilder();
+            // Read until a complete reply packet ("$...#xx") or a lone NAK.
+            while (true)
+            {
+                int b = stream.ReadByte();
+                if (b < 0) break;
+                sb.Append((char)b);
+                string s = sb.ToString();
+                if (s == "-") return s;
+                int hash = s.IndexOf('#');
+                if (s.Contains('$') && hash >= 0 && s.Length >= hash + 3) return s;
+            }
+            return sb.ToString();
+        }
+
+        Assert.Equal("-", Exchange("$g#00"));                               // bad checksum: NAK
+        Assert.Equal("-", Exchange("$" + new string('z', 20000) + "#00"));  // overlong (and bad): NAK
+        Assert.Equal("+$#00", Exchange("garbage$qUnknownThing#" + Checksum("qUnknownThing"))); // unknown: empty reply
+        Assert.Equal("+$E01#a6", Exchange("$mzz,4#" + Checksum("mzz,4")));  // malformed arguments: error
+        Assert.Equal("+$E14#aa", Exchange("$m40000000,4#" + Checksum("m40000000,4"))); // unmapped: EFAULT
+        string regs = Exchange("$g#67");                                     // still serving
+        Assert.StartsWith("+$", regs);
+        Assert.Contains("80171000", regs); // EIP 0x00101780 (xen_start) little-endian, after eax..edi
+        stream.Write(Encoding.Latin1.GetBytes("$k#6b"));
+        Assert.True(thread.Join(30_000));
+        Assert.Equal(130, result()!.Status);
+    }
+
+    private static string Checksum(string payload) => (payload.Sum(c => c) & 0xFF).ToString("x2");
+}
