@@ -18,6 +18,9 @@ public sealed class PortBus
     /// <summary>Records every access when the trace level is full; null otherwise (one null check per access).</summary>
     public Tracer? Tracer;
 
+    /// <summary>The debugger's port breakpoints: told of every access (port, write, value); null otherwise.</summary>
+    public Action<ushort, bool, uint>? DebugAccess;
+
     /// <summary>Claims <paramref name="count"/> consecutive ports starting at <paramref name="first"/>.</summary>
     public void Register(ushort first, int count, IPortDevice device)
     {
@@ -42,12 +45,14 @@ public sealed class PortBus
             value = size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
         }
         Tracer?.Emit(new IoEvent(Tracer.Now, false, port, size, value));
+        DebugAccess?.Invoke(port, false, value);
         return value;
     }
 
     public void Write(ushort port, int size, uint value)
     {
         Tracer?.Emit(new IoEvent(Tracer.Now, true, port, size, value));
+        DebugAccess?.Invoke(port, true, value);
         var dev = _devices[port];
         if (dev != null) { dev.WritePort(port, size, value); return; }
         LogUnclaimed(port, "write");

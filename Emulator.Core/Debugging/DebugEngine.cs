@@ -22,7 +22,10 @@ namespace Emulator.Core.Debugging;
 public sealed class DebugEngine
 {
     private readonly object _gate = new();
-    private readonly HashSet<uint> _breakpoints = new();
+    private readonly Dictionary<uint, long> _breakpoints = new();   // linear address -> hits
+    private readonly Dictionary<ushort, long> _ports = new();       // port -> hits
+    private readonly Dictionary<byte, long> _vectors = new();       // vector -> hits
+    private uint? _stepOverReturn;      // a step over a CALL: the temporary stop at the return address
     private readonly List<(uint Linear, uint Physical, uint Length)> _watches = new();
     private DebugStop? _stop;          // set while the machine is stopped
     private DebugStop? _pending;       // a stop decided by an event (watchpoint, hypercall), taken at the next boundary
@@ -38,6 +41,7 @@ public sealed class DebugEngine
     {
         Cpu = cpu;
         cpu.Debugger = this;
+        cpu.Ports.DebugAccess = OnPortAccess;
         cpu.Memory.DebugWatchWrite += OnWatchedWrite;
         if (hypervisor != null) hypervisor.HypercallCompleted += OnHypercall;
     }
@@ -80,6 +84,9 @@ public sealed class DebugEngine
         lock (_gate)
         {
             _breakpoints.Clear();
+            _ports.Clear();
+            _vectors.Clear();
+            _stepOverReturn = null;
             foreach (var w in _watches) Cpu.Memory.UnwatchDebugRange(w.Physical, w.Length);
             _watches.Clear();
             HypercallBreak = null;
@@ -156,7 +163,7 @@ public sealed class DebugEngine
     {
         lock (_gate)
         {
-            bool added = _breakpoints.Add(linear);
+            bool added = _breakpoints.TryAdd(linear, 0);
             Rearm();
             return added;
         }
@@ -169,6 +176,53 @@ public sealed class DebugEngine
             bool removed = _breakpoints.Remove(linear);
             Rearm();
             return removed;
+        }
+    }
+
+    /// <summary>Stops after each IN/OUT on <paramref name="port"/>.</summary>
+    public void AddPortBreakpoint(ushort port) { lock (_gate) _ports.TryAdd(port, 0); }
+    public bool RemovePortBreakpoint(ushort port) { lock (_gate) return _ports.Remove(port); }
+
+    /// <summary>Stops when an exception or interrupt with <paramref name="vector"/> is delivered.</summary>
+    public void AddVectorBreakpoint(byte vector) { lock (_gate) _vectors.TryAdd(vector, 0); }
+    public bool RemoveVectorBreakpoint(byte vector) { lock (_gate) return _vectors.Remove(vector); }
+
+    /// <summary>Every breakpoint with its hit count: "exec 0x...", "port 0x...", "vector N".</summary>
+    public IReadOnlyList<(string What, long Hits)> Breakpoints()
+    {
+        lock (_gate)
+        {
+            var all = new List<(string, long)>();
+            foreach (var (a, h) in _breakpoints) all.Add(($"exec 0x{a:x8}", h));
+            foreach (var (p, h) in _ports) all.Add(($"port 0x{p:x4}", h));
+            foreach (var (v, h) in _vectors) all.Add(($"vector {v}", h));
+            foreach (var w in _watches) all.Add(($"write 0x{w.Linear:x8} ({w.Length} bytes)", 0));
+            return all;
+        }
+    }
+
+    /// <summary>
+    /// Resumes a stopped machine over one instruction: a CALL runs until it returns to the next
+    /// instruction (or something else stops the machine first); anything else is one step.
+    /// </summary>
+    public void StepOver()
+    {
+        lock (_gate)
+        {
+            if (_stop == null || _stop.Kind == StopKind.Exited) return;
+            Span<byte> code = stackalloc byte[15];
+            int n = Cpu.PeekCode(LinearEip(), code);
+            var decoder = Iced.Intel.Decoder.Create(Cpu.Code32 ? 32 : 16, new Iced.Intel.ByteArrayCodeReader(code[..n].ToArray()));
+            decoder.IP = Cpu.Eip;
+            var insn = decoder.Decode();
+            if (insn.FlowControl is Iced.Intel.FlowControl.Call or Iced.Intel.FlowControl.IndirectCall)
+            {
+                _stepOverReturn = Cpu.Segs[CpuCore.CS].Base + (Cpu.Code32 ? insn.NextIP32 : (ushort)insn.NextIP32);
+                _stepping = false;
+            }
+            else _stepping = true;
+            Rearm();
+            ResumeLocked();
         }
     }
 
@@ -243,8 +297,16 @@ public sealed class DebugEngine
             uint eip = LinearEip();
             if (_pending != null) { stop = _pending; _pending = null; }
             else if (_pauseRequested) { _pauseRequested = false; stop = new DebugStop(StopKind.Paused, eip, Cpu.Clock.Now, "paused"); }
-            else if (_breakpoints.Contains(eip) && _skipBreakpointAt != eip)
-                stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8}");
+            else if (_stepOverReturn == eip)
+            {
+                _stepOverReturn = null;
+                stop = new DebugStop(StopKind.Step, eip, Cpu.Clock.Now, "stepped over the call");
+            }
+            else if (_skipBreakpointAt != eip && _breakpoints.TryGetValue(eip, out long hits))
+            {
+                _breakpoints[eip] = hits + 1;
+                stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8} (hit {hits + 1})");
+            }
             _skipBreakpointAt = null;
             if (stop == null) return true;
             StopLocked(stop);
@@ -290,6 +352,30 @@ public sealed class DebugEngine
         }
     }
 
+    private void OnPortAccess(ushort port, bool write, uint value)
+    {
+        lock (_gate)
+        {
+            if (!_ports.TryGetValue(port, out long hits)) return;
+            _ports[port] = hits + 1;
+            _pending ??= new DebugStop(StopKind.Port, LinearEip(), Cpu.Clock.Now,
+                $"{(write ? "out" : "in")} port 0x{port:x4} value 0x{value:x} (hit {hits + 1})");
+            Rearm();
+        }
+    }
+
+    /// <summary>Called by the CPU for every delivered exception or interrupt while an engine is attached.</summary>
+    internal void OnEventDelivered(byte vector)
+    {
+        lock (_gate)
+        {
+            if (!_vectors.TryGetValue(vector, out long hits)) return;
+            _vectors[vector] = hits + 1;
+            _pending ??= new DebugStop(StopKind.Vector, LinearEip(), Cpu.Clock.Now, $"vector {vector} delivered (hit {hits + 1})");
+            Rearm();
+        }
+    }
+
     private void OnHypercall(HypercallEvent e)
     {
         var filter = HypercallBreak;
@@ -332,7 +418,7 @@ public sealed class DebugEngine
     /// <summary>Whether the CPU must consult the engine at every instruction; and the fast loop must end now.</summary>
     private void Rearm()
     {
-        bool armed = _breakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed;
+        bool armed = _breakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed || _stepOverReturn != null;
         Cpu.DebugArmed = armed;
         if (armed) Cpu.LeaveFastLoop = true;
     }

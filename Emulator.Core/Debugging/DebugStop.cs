@@ -13,6 +13,10 @@ public enum StopKind
     Watchpoint,
     /// <summary>A hypercall completed (a hypercall breakpoint).</summary>
     Hypercall,
+    /// <summary>An IN/OUT (or INS/OUTS) on a watched port completed.</summary>
+    Port,
+    /// <summary>An exception or interrupt with a watched vector was delivered: the CPU is at its handler's first instruction (the stop's Eip is where it was raised).</summary>
+    Vector,
     /// <summary>The run is over: the guest powered off, crashed, or the machine was killed.</summary>
     Exited,
 }

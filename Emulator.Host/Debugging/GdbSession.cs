@@ -50,6 +50,7 @@ public sealed class GdbSession
             string? reply;
             try { reply = Handle(p.Payload, out bool end); if (end) { if (reply != null) Send(reply); return; } }
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException)
+            // (a monitor command with a bad number lands here too: "E01")
             {
                 _log.Debug("gdb: malformed packet {Packet}: {Error}", p.Payload, e.Message);
                 reply = "E01";
@@ -246,6 +247,9 @@ public sealed class GdbSession
         {
             "help" => MonitorHelp,
             "break-hypercall" => BreakHypercall(words.Length > 1 ? words[1] : "any"),
+            "break-port" when words.Length > 1 => Toggle(words, p => _engine.AddPortBreakpoint(checked((ushort)p)), p => _engine.RemovePortBreakpoint(checked((ushort)p)), "port"),
+            "break-vector" when words.Length > 1 => Toggle(words, v => _engine.AddVectorBreakpoint(checked((byte)v)), v => _engine.RemoveVectorBreakpoint(checked((byte)v)), "vector"),
+            "info" => string.Concat(_engine.Breakpoints().Select(b => $"{b.What}: {b.Hits} hits\n")) is { Length: > 0 } list ? list : "no breakpoints\n",
             "walk" when words.Length > 1 => Walk(ParseHexU(words[1].StartsWith("0x") ? words[1][2..] : words[1])),
             "where" => $"EIP 0x{_engine.LinearEip():x8} (linear), virtual time {_engine.Cpu.Clock.Now}, CPL {_engine.Cpu.Cpl}\n",
             _ => $"unknown monitor command '{words[0]}'\n" + MonitorHelp,
@@ -253,9 +257,24 @@ public sealed class GdbSession
         return Convert.ToHexString(Encoding.UTF8.GetBytes(output)).ToLowerInvariant();
     }
 
+    /// <summary>"break-port 0x3f8" adds, "break-port 0x3f8 off" removes (numbers in hex with 0x, else decimal).</summary>
+    private static string Toggle(string[] words, Action<uint> add, Func<uint, bool> remove, string what)
+    {
+        string t = words[1];
+        uint n = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? uint.Parse(t[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+            : uint.Parse(t, CultureInfo.InvariantCulture);
+        if (words.Length > 2 && words[2] == "off") return remove(n) ? $"{what} {t} breakpoint removed\n" : $"no {what} {t} breakpoint\n";
+        add(n);
+        return $"stopping at {what} {t}\n";
+    }
+
     private const string MonitorHelp =
         "monitor commands:\n" +
         "  break-hypercall [NAME|any|off]  stop after every hypercall, or those named NAME (e.g. mmu_update)\n" +
+        "  break-port PORT [off]           stop after each IN/OUT on PORT (0x3f8, 0x80 ...)\n" +
+        "  break-vector N [off]            stop when exception or interrupt N is delivered (14: #PF)\n" +
+        "  info                            every breakpoint with its hit count\n" +
         "  walk ADDR                       translate a linear address through the current page tables\n" +
         "  where                           the next instruction's linear address, virtual time and CPL\n";
 

@@ -127,4 +127,77 @@ public sealed class DebugEngineTests
         Assert.Equal(ExitKind.DebugExit, exit.Kind);
         Assert.Equal(expected, r.Machine.InstructionsRetired); // stopping does not change what the guest does
     }
+
+    [Fact]
+    public void APortBreakpointStopsAfterTheAccessAndCountsHits()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        r.Engine.AddPortBreakpoint(0x3F8); // COM1's data register: the guest's console output
+        // console_init programs the divisor latch through the same port first; then come the characters.
+        var details = new List<string>();
+        for (int n = 1; n <= 20 && !details.Contains("out port 0x03f8 value 0x6f"); n++)
+        {
+            r.Engine.Continue();
+            var hit = r.NextStop(n);
+            Assert.Equal(StopKind.Port, hit.Kind);
+            details.Add(hit.Detail[..hit.Detail.IndexOf(" (hit", StringComparison.Ordinal)]);
+            Assert.EndsWith($"(hit {n})", hit.Detail);
+        }
+        int l = details.IndexOf("out port 0x03f8 value 0x6c"); // 'l' of "loop: ..."
+        Assert.True(l > 0, string.Join("; ", details));
+        Assert.Equal("out port 0x03f8 value 0x6f", details[l + 1]); // 'o'
+        Assert.Contains(("port 0x03f8", (long)details.Count), r.Engine.Breakpoints());
+    }
+
+    [Fact]
+    public void StepOverRunsACallToItsReturn()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        uint call = ElfSymbols.Address(GuestImages.Loop, "guest_main") + 5; // "call console_init" after three one- and two-byte instructions
+        r.Engine.AddBreakpoint(call);
+        r.Engine.Continue();
+        var atCall = r.NextStop(1);
+        Assert.Equal(call, atCall.Eip);
+        r.Engine.StepOver();
+        var after = r.NextStop(2);
+        Assert.Equal(StopKind.Step, after.Kind);
+        Assert.Equal(call + 5, after.Eip);       // the instruction after the 5-byte call
+        Assert.True(after.Tick > atCall.Tick + 2); // the whole callee ran
+        r.Engine.StepOver();                     // not a call: one instruction
+        Assert.Equal(after.Tick + 1, r.NextStop(3).Tick);
+    }
+}
+
+/// <summary>Vector breakpoints on the toy kernel, whose self-tests take page faults on purpose.</summary>
+public sealed class DebugEngineVectorTests
+{
+    [Fact]
+    public void AVectorBreakpointStopsAtTheHandlerOfTheFirstPageFault()
+    {
+        var machine = new Machine(32u << 20, Logger.None);
+        PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
+        MultibootLoader.Prepare(machine.Memory, GuestImages.ToyKernel, "pv=ops", log: Logger.None).Install(machine.Memory, machine.Cpu);
+        var engine = new DebugEngine(machine.Cpu) { EndRun = machine.Interrupt };
+        engine.AddVectorBreakpoint(14);
+        var thread = new Thread(() => machine.Run()) { IsBackground = true };
+        thread.Start();
+        try
+        {
+            var stop = engine.WaitForStopAfter(0, TimeSpan.FromSeconds(20))!;
+            Assert.Equal(StopKind.Vector, stop.Kind);
+            Assert.StartsWith("vector 14 delivered (hit 1)", stop.Detail);
+            // The CPU is at the #PF handler the kernel installed: its IDT gate 14's offset.
+            uint gate = machine.Cpu.IdtrBase + 14 * 8;
+            uint handler = (machine.Memory.Read32(gate) & 0xFFFF) | (machine.Memory.Read32(gate + 4) & 0xFFFF0000);
+            Assert.Equal(handler, machine.Cpu.Eip);
+            Assert.NotEqual(0u, machine.Cpu.Cr2);
+        }
+        finally
+        {
+            engine.Kill();
+            thread.Join(TimeSpan.FromSeconds(20));
+        }
+    }
 }
