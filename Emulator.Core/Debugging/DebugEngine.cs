@@ -23,6 +23,7 @@ public sealed class DebugEngine
 {
     private readonly object _gate = new();
     private readonly Dictionary<uint, long> _breakpoints = new();   // linear address -> hits
+    private readonly Dictionary<uint, BreakpointCondition> _conditions = new();
     private readonly Dictionary<ushort, long> _ports = new();       // port -> hits
     private readonly Dictionary<byte, long> _vectors = new();       // vector -> hits
     private uint? _stepOverReturn;      // a step over a CALL: the temporary stop at the return address
@@ -84,6 +85,7 @@ public sealed class DebugEngine
         lock (_gate)
         {
             _breakpoints.Clear();
+            _conditions.Clear();
             _ports.Clear();
             _vectors.Clear();
             _stepOverReturn = null;
@@ -159,10 +161,12 @@ public sealed class DebugEngine
         }
     }
 
-    public bool AddBreakpoint(uint linear)
+    /// <summary>An execution breakpoint at a linear address; with a condition, it stops only when that holds (hits count those stops).</summary>
+    public bool AddBreakpoint(uint linear, BreakpointCondition? condition = null)
     {
         lock (_gate)
         {
+            if (condition != null) _conditions[linear] = condition; else _conditions.Remove(linear);
             bool added = _breakpoints.TryAdd(linear, 0);
             Rearm();
             return added;
@@ -174,6 +178,7 @@ public sealed class DebugEngine
         lock (_gate)
         {
             bool removed = _breakpoints.Remove(linear);
+            _conditions.Remove(linear);
             Rearm();
             return removed;
         }
@@ -193,7 +198,8 @@ public sealed class DebugEngine
         lock (_gate)
         {
             var all = new List<(string, long)>();
-            foreach (var (a, h) in _breakpoints) all.Add(($"exec 0x{a:x8}", h));
+            foreach (var (a, h) in _breakpoints)
+                all.Add((_conditions.TryGetValue(a, out var c) ? $"exec 0x{a:x8} if {c.Text}" : $"exec 0x{a:x8}", h));
             foreach (var (p, h) in _ports) all.Add(($"port 0x{p:x4}", h));
             foreach (var (v, h) in _vectors) all.Add(($"vector {v}", h));
             foreach (var w in _watches) all.Add(($"write 0x{w.Linear:x8} ({w.Length} bytes)", 0));
@@ -302,7 +308,8 @@ public sealed class DebugEngine
                 _stepOverReturn = null;
                 stop = new DebugStop(StopKind.Step, eip, Cpu.Clock.Now, "stepped over the call");
             }
-            else if (_skipBreakpointAt != eip && _breakpoints.TryGetValue(eip, out long hits))
+            else if (_skipBreakpointAt != eip && _breakpoints.TryGetValue(eip, out long hits) &&
+                     (!_conditions.TryGetValue(eip, out var condition) || condition.Holds(Cpu)))
             {
                 _breakpoints[eip] = hits + 1;
                 stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8} (hit {hits + 1})");

@@ -247,6 +247,7 @@ public sealed class GdbSession
         {
             "help" => MonitorHelp,
             "break-hypercall" => BreakHypercall(words.Length > 1 ? words[1] : "any"),
+            "break" when words.Length > 1 => BreakWithCondition(command.Trim()[5..].Trim()),
             "break-port" when words.Length > 1 => Toggle(words, p => _engine.AddPortBreakpoint(checked((ushort)p)), p => _engine.RemovePortBreakpoint(checked((ushort)p)), "port"),
             "break-vector" when words.Length > 1 => Toggle(words, v => _engine.AddVectorBreakpoint(checked((byte)v)), v => _engine.RemoveVectorBreakpoint(checked((byte)v)), "vector"),
             "info" => string.Concat(_engine.Breakpoints().Select(b => $"{b.What}: {b.Hits} hits\n")) is { Length: > 0 } list ? list : "no breakpoints\n",
@@ -255,6 +256,25 @@ public sealed class GdbSession
             _ => $"unknown monitor command '{words[0]}'\n" + MonitorHelp,
         };
         return Convert.ToHexString(Encoding.UTF8.GetBytes(output)).ToLowerInvariant();
+    }
+
+    /// <summary>"break ADDR [if CONDITION]" (the engine's own breakpoint, condition evaluated in the stub); "break ADDR off" removes it.</summary>
+    private string BreakWithCondition(string rest)
+    {
+        int space = rest.IndexOf(' ');
+        string addressText = space < 0 ? rest : rest[..space];
+        string tail = space < 0 ? "" : rest[(space + 1)..].Trim();
+        uint address = ParseHexU(addressText.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? addressText[2..] : addressText);
+        if (tail == "off") return _engine.RemoveBreakpoint(address) ? $"breakpoint at 0x{address:x8} removed\n" : $"no breakpoint at 0x{address:x8}\n";
+        BreakpointCondition? condition = null;
+        if (tail.StartsWith("if ", StringComparison.Ordinal))
+        {
+            try { condition = BreakpointCondition.Parse(tail[3..]); }
+            catch (FormatException e) { return $"bad condition: {e.Message}\n"; }
+        }
+        else if (tail.Length > 0) return "usage: break ADDR [if CONDITION] | break ADDR off\n";
+        _engine.AddBreakpoint(address, condition);
+        return $"breakpoint at 0x{address:x8}{(condition != null ? " if " + condition.Text : "")}\n";
     }
 
     /// <summary>"break-port 0x3f8" adds, "break-port 0x3f8 off" removes (numbers in hex with 0x, else decimal).</summary>
@@ -271,6 +291,8 @@ public sealed class GdbSession
 
     private const string MonitorHelp =
         "monitor commands:\n" +
+        "  break ADDR [if COND] | break ADDR off  an execution breakpoint with a condition, e.g.\n" +
+        "                                  break 0x107380 if eax == 0x10 && [esp+4] != 0 || cpl == 3\n" +
         "  break-hypercall [NAME|any|off]  stop after every hypercall, or those named NAME (e.g. mmu_update)\n" +
         "  break-port PORT [off]           stop after each IN/OUT on PORT (0x3f8, 0x80 ...)\n" +
         "  break-vector N [off]            stop when exception or interrupt N is delivered (14: #PF)\n" +

@@ -151,6 +151,22 @@ public sealed class DebugEngineTests
     }
 
     [Fact]
+    public void AConditionalBreakpointStopsOnlyWhenItsConditionHolds()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        uint puts = ElfSymbols.Address(GuestImages.Loop, "console_puts");
+        // console_puts(const char *s), s at [esp+4] on entry: the first call prints "loop: iterations=",
+        // the second "\n". Stopping only on a string starting with a newline skips the first call.
+        r.Engine.AddBreakpoint(puts, BreakpointCondition.Parse("byte[[esp+4]] == 0x0a"));
+        r.Engine.Continue();
+        var hit = r.NextStop(1);
+        Assert.Equal(puts, hit.Eip);
+        Assert.Equal(0x0Au, BreakpointCondition.Parse("byte[[esp+4]]").Evaluate(r.Engine.Cpu));
+        Assert.Contains(("exec 0x" + puts.ToString("x8") + " if byte[[esp+4]] == 0x0a", 1L), r.Engine.Breakpoints());
+    }
+
+    [Fact]
     public void StepOverRunsACallToItsReturn()
     {
         using var r = new Run();
