@@ -103,7 +103,8 @@ public sealed class DebugEngineTests
     public void APauseStopsARunningMachineAndKillEndsIt()
     {
         using var r = new Run("n=100000000", startPaused: false);
-        Thread.Sleep(50);
+        var deadline = DateTime.UtcNow + Wait;
+        while (r.Machine.Clock.Now == 0 && DateTime.UtcNow < deadline) Thread.Sleep(1); // it runs
         r.Engine.RequestPause();
         var stop = r.NextStop(0);
         Assert.Equal(StopKind.Paused, stop.Kind);
