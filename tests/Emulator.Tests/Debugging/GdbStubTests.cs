@@ -92,19 +92,66 @@ public sealed class GdbStubTests
     {
         int port = FreePort();
         var (thread, result) = StartStub(port, machine: "xen");
-        using var client = new TcpClient();
-        client.Connect(IPAddress.Loopback, port);
-        var stream = client.GetStream();
-        stream.ReadTimeout = 20_000;
+        using var wire = new GdbWire(port);
+        string Exchange(string raw) => wire.Exchange(raw);
 
-        string Exchange(string wire)
+        Assert.Equal("-", Exchange("$g#00"));                               // bad checksum: NAK
+        Assert.Equal("-", Exchange("$" + new string('z', 20000) + "#00"));  // overlong (and bad): NAK
+        Assert.Equal("+$#00", Exchange("garbage$qUnknownThing#" + Checksum("qUnknownThing"))); // unknown: empty reply
+        Assert.Equal("+$E01#a6", Exchange("$mzz,4#" + Checksum("mzz,4")));  // malformed arguments: error
+        Assert.Equal("+$E14#aa", Exchange("$m40000000,4#" + Checksum("m40000000,4"))); // unmapped: EFAULT
+        string regs = Exchange("$g#67");                                     // still serving
+        Assert.StartsWith("+$", regs);
+        Assert.Contains("80171000", regs); // EIP 0x00101780 (xen_start) little-endian, after eax..edi
+        wire.Send("$k#6b");
+        Assert.True(thread.Join(30_000));
+        Assert.Equal(130, result()!.Status);
+    }
+
+    [Fact]
+    public void AMonitorHypercallBreakpointStopsAfterTheNextMmuUpdateUnderXen()
+    {
+        int port = FreePort();
+        var (thread, result) = StartStub(port, machine: "xen");
+        using var wire = new GdbWire(port);
+        Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall mmu_update"))[..^2]);
+        Assert.StartsWith("+$T05thread:1;#", wire.Packet("c"));
+        string where = FromHex(wire.Packet("qRcmd," + Hex("where"))[2..^3]);
+        Assert.Matches(@"^EIP 0x[0-9a-f]{8} \(linear\), virtual time \d+, CPL 1\n$", where); // back in the ring-1 kernel
+        Assert.Equal("+$OK#9a", wire.Packet("D"));
+        Assert.True(thread.Join(60_000));
+        Assert.Equal(0, result()!.Status); // detached: the kernel's self-tests run to the end
+    }
+
+    private static string Hex(string text) => Convert.ToHexString(Encoding.UTF8.GetBytes(text)).ToLowerInvariant();
+    private static string FromHex(string hex) => Encoding.UTF8.GetString(Convert.FromHexString(hex));
+    private static string Checksum(string payload) => (payload.Sum(c => c) & 0xFF).ToString("x2");
+
+    /// <summary>A raw connection to the stub: sends wire bytes, reads one reply (a NAK or an ack and a packet).</summary>
+    private sealed class GdbWire : IDisposable
+    {
+        private readonly TcpClient _client = new();
+        private readonly NetworkStream _stream;
+
+        public GdbWire(int port)
         {
-            stream.Write(Encoding.Latin1.GetBytes(wire));
+            _client.Connect(IPAddress.Loopback, port);
+            _stream = _client.GetStream();
+            _stream.ReadTimeout = 30_000;
+        }
+
+        public void Send(string raw) => _stream.Write(Encoding.Latin1.GetBytes(raw));
+
+        /// <summary>Sends a well-formed packet and returns "+$reply#cs".</summary>
+        public string Packet(string payload) => Exchange("$" + payload + "#" + Checksum(payload));
+
+        public string Exchange(string raw)
+        {
+            Send(raw);
             var sb = new StringBuilder();
-            // Read until a complete reply packet ("$...#xx") or a lone NAK.
             while (true)
             {
-                int b = stream.ReadByte();
+                int b = _stream.ReadByte();
                 if (b < 0) break;
                 sb.Append((char)b);
                 string s = sb.ToString();
@@ -115,18 +162,6 @@ public sealed class GdbStubTests
             return sb.ToString();
         }
 
-        Assert.Equal("-", Exchange("$g#00"));                               // bad checksum: NAK
-        Assert.Equal("-", Exchange("$" + new string('z', 20000) + "#00"));  // overlong (and bad): NAK
-        Assert.Equal("+$#00", Exchange("garbage$qUnknownThing#" + Checksum("qUnknownThing"))); // unknown: empty reply
-        Assert.Equal("+$E01#a6", Exchange("$mzz,4#" + Checksum("mzz,4")));  // malformed arguments: error
-        Assert.Equal("+$E14#aa", Exchange("$m40000000,4#" + Checksum("m40000000,4"))); // unmapped: EFAULT
-        string regs = Exchange("$g#67");                                     // still serving
-        Assert.StartsWith("+$", regs);
-        Assert.Contains("80171000", regs); // EIP 0x00101780 (xen_start) little-endian, after eax..edi
-        stream.Write(Encoding.Latin1.GetBytes("$k#6b"));
-        Assert.True(thread.Join(30_000));
-        Assert.Equal(130, result()!.Status);
+        public void Dispose() => _client.Dispose();
     }
-
-    private static string Checksum(string payload) => (payload.Sum(c => c) & 0xFF).ToString("x2");
 }
