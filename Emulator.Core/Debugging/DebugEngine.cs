@@ -27,6 +27,7 @@ public sealed class DebugEngine
     private readonly Dictionary<ushort, long> _ports = new();       // port -> hits
     private readonly Dictionary<byte, long> _vectors = new();       // vector -> hits
     private uint? _stepOverReturn;      // a step over a CALL: the temporary stop at the return address
+    private RunUntilEvent? _runUntil;   // a one-shot "run until the next event of this kind"
     private readonly List<(uint Linear, uint Physical, uint Length)> _watches = new();
     private DebugStop? _stop;          // set while the machine is stopped
     private DebugStop? _pending;       // a stop decided by an event (watchpoint, hypercall), taken at the next boundary
@@ -89,6 +90,7 @@ public sealed class DebugEngine
             _ports.Clear();
             _vectors.Clear();
             _stepOverReturn = null;
+            _runUntil = null;
             foreach (var w in _watches) Cpu.Memory.UnwatchDebugRange(w.Physical, w.Length);
             _watches.Clear();
             HypercallBreak = null;
@@ -204,6 +206,18 @@ public sealed class DebugEngine
             foreach (var (v, h) in _vectors) all.Add(($"vector {v}", h));
             foreach (var w in _watches) all.Add(($"write 0x{w.Linear:x8} ({w.Length} bytes)", 0));
             return all;
+        }
+    }
+
+    /// <summary>Resumes a stopped machine until the next event of a kind (and any other stop that comes first).</summary>
+    public void RunUntil(RunUntilEvent what)
+    {
+        lock (_gate)
+        {
+            if (_stop == null || _stop.Kind == StopKind.Exited) return;
+            _runUntil = what;
+            Rearm();
+            ResumeLocked();
         }
     }
 
@@ -363,6 +377,12 @@ public sealed class DebugEngine
     {
         lock (_gate)
         {
+            if (_runUntil == RunUntilEvent.PortAccess)
+            {
+                _runUntil = null;
+                _pending ??= new DebugStop(StopKind.Port, LinearEip(), Cpu.Clock.Now, $"{(write ? "out" : "in")} port 0x{port:x4} value 0x{value:x}");
+                Rearm();
+            }
             if (!_ports.TryGetValue(port, out long hits)) return;
             _ports[port] = hits + 1;
             _pending ??= new DebugStop(StopKind.Port, LinearEip(), Cpu.Clock.Now,
@@ -372,10 +392,18 @@ public sealed class DebugEngine
     }
 
     /// <summary>Called by the CPU for every delivered exception or interrupt while an engine is attached.</summary>
-    internal void OnEventDelivered(byte vector)
+    internal void OnEventDelivered(byte vector, EventKind kind)
     {
         lock (_gate)
         {
+            if (_runUntil is { } until && until != RunUntilEvent.Hypercall && until != RunUntilEvent.PortAccess &&
+                (until == RunUntilEvent.Exception) == (kind != EventKind.External))
+            {
+                _runUntil = null;
+                _pending ??= new DebugStop(StopKind.Vector, LinearEip(), Cpu.Clock.Now,
+                    $"{(kind == EventKind.External ? "interrupt" : "exception")} vector {vector} delivered");
+                Rearm();
+            }
             if (!_vectors.TryGetValue(vector, out long hits)) return;
             _vectors[vector] = hits + 1;
             _pending ??= new DebugStop(StopKind.Vector, LinearEip(), Cpu.Clock.Now, $"vector {vector} delivered (hit {hits + 1})");
@@ -385,6 +413,16 @@ public sealed class DebugEngine
 
     private void OnHypercall(HypercallEvent e)
     {
+        if (_runUntil == RunUntilEvent.Hypercall)
+        {
+            lock (_gate)
+            {
+                _runUntil = null;
+                _pending ??= new DebugStop(StopKind.Hypercall, LinearEip(), Cpu.Clock.Now, e.Describe());
+                Rearm();
+            }
+            return;
+        }
         var filter = HypercallBreak;
         if (filter == null || !filter(e)) return;
         lock (_gate)

@@ -29,3 +29,16 @@ public sealed record DebugStop(StopKind Kind, uint Eip, ulong Tick, string Detai
     /// <summary>For <see cref="StopKind.Exited"/>: the exit status of the run.</summary>
     public int ExitStatus { get; init; }
 }
+
+/// <summary>The kinds of event the machine can run until (<see cref="DebugEngine.RunUntil"/>).</summary>
+public enum RunUntilEvent
+{
+    /// <summary>The next completed hypercall (-machine xen).</summary>
+    Hypercall,
+    /// <summary>The next exception (faults, INT n, hypercall traps included) delivered.</summary>
+    Exception,
+    /// <summary>The next external (hardware) interrupt delivered.</summary>
+    Interrupt,
+    /// <summary>The next IN/OUT.</summary>
+    PortAccess,
+}

@@ -73,7 +73,7 @@ public sealed partial class Cpu
     internal void DeliverEvent(byte vector, EventKind kind, bool hasError, uint errorCode)
     {
         LeaveFastLoop = true; // IF may change, the hypervisor may act
-        Debugger?.OnEventDelivered(vector);
+        Debugger?.OnEventDelivered(vector, kind);
         if (Hypervisor != null && Hypervisor.Intercept(vector, kind, hasError, errorCode)) return;
         if (Tracer != null) TraceDelivery(vector, kind, hasError, errorCode, "guest");
         if (!ProtectedMode) DeliverReal(vector);

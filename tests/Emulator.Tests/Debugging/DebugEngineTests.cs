@@ -168,6 +168,19 @@ public sealed class DebugEngineTests
     }
 
     [Fact]
+    public void RunUntilThePortAccessStopsAfterTheFirstOut()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        r.Engine.RunUntil(RunUntilEvent.PortAccess);
+        var stop = r.NextStop(1);
+        Assert.Equal(StopKind.Port, stop.Kind);
+        Assert.StartsWith("out port 0x03f9", stop.Detail); // console_init: the UART's interrupt enable register first
+        r.Engine.Continue(); // one-shot: nothing else is armed, the run ends
+        Assert.Equal(ExitKind.DebugExit, r.Finish().Kind);
+    }
+
+    [Fact]
     public void StepOverRunsACallToItsReturn()
     {
         using var r = new Run();
@@ -215,6 +228,44 @@ public sealed class DebugEngineVectorTests
         {
             engine.Kill();
             thread.Join(TimeSpan.FromSeconds(20));
+        }
+    }
+
+    [Fact]
+    public void RunUntilTheNextInterruptAndTheNextHypercall()
+    {
+        foreach (var (machineType, until, expected) in new[]
+                 {
+                     ("pc", RunUntilEvent.Interrupt, "interrupt vector 32 delivered"),
+                     ("xen", RunUntilEvent.Hypercall, "update_va_mapping("),
+                 })
+        {
+            var machine = machineType == "pc" ? new Machine(32u << 20, Logger.None) : new Machine((uint)Emulator.Core.Hypervisor.XenHypervisor.MachineRamBytes(32 * 256), Logger.None);
+            PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
+            Emulator.Core.Hypervisor.XenHypervisor? hv = null;
+            if (machineType == "pc")
+                MultibootLoader.Prepare(machine.Memory, GuestImages.ToyKernel, "pv=ops", log: Logger.None).Install(machine.Memory, machine.Cpu);
+            else
+            {
+                hv = new Emulator.Core.Hypervisor.XenHypervisor(machine.Cpu, machine, 32 * 256, 1, Stream.Null, Logger.None);
+                Emulator.Core.Hypervisor.DomainBuilder.Build(hv, ElfImage.Load(GuestImages.ToyKernel), "pv=ops", Logger.None);
+            }
+            var engine = new DebugEngine(machine.Cpu, hv) { EndRun = machine.Interrupt };
+            engine.RequestPause();
+            var thread = new Thread(() => machine.Run()) { IsBackground = true };
+            thread.Start();
+            try
+            {
+                engine.WaitForStopAfter(0, TimeSpan.FromSeconds(20));
+                engine.RunUntil(until);
+                var stop = engine.WaitForStopAfter(1, TimeSpan.FromSeconds(20))!;
+                Assert.Contains(expected, stop.Detail);
+            }
+            finally
+            {
+                engine.Kill();
+                thread.Join(TimeSpan.FromSeconds(20));
+            }
         }
     }
 }
