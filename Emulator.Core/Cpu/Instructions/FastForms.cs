@@ -296,6 +296,65 @@ public sealed unsafe partial class Cpu
         c.SetFlagsResult(4, r, cf, of);
     }
 
+    /// <summary>ROL/ROR r32, imm8: CF and OF as the family handlers define them; the other flags stay.</summary>
+    private static void RotateR32Imm8(Cpu c, ref Instruction i, bool left)
+    {
+        if (i.Op0Kind != OpKind.Register || i.HasLockPrefix) { if (left) Rol(c, ref i); else Ror(c, ref i); return; }
+        int count = i.Immediate8 & 0x1F;
+        if (count == 0) return;
+        ref uint d = ref c.R32(i.Op0Register);
+        uint r = left ? System.Numerics.BitOperations.RotateLeft(d, count) : System.Numerics.BitOperations.RotateRight(d, count);
+        d = r;
+        if (left) c.SetCarryOverflow((r & 1) != 0, ((r & 1) ^ (r >> 31)) != 0);
+        else c.SetCarryOverflow((int)r < 0, ((r >> 31) ^ ((r >> 30) & 1)) != 0);
+    }
+
+    private static void RolR32Imm8(Cpu c, ref Instruction i) => RotateR32Imm8(c, ref i, left: true);
+    private static void RorR32Imm8(Cpu c, ref Instruction i) => RotateR32Imm8(c, ref i, left: false);
+
+    /// <summary>IMUL r32, r/m32 and IMUL r32, r/m32, imm: the truncated product; CF = OF = it did not fit (SDM IMUL).</summary>
+    private static void ImulR32<TSrc>(Cpu c, ref Instruction i) where TSrc : struct, IImulOperands
+    {
+        if (i.HasLockPrefix) { Imul(c, ref i); return; }
+        uint m;
+        if (i.Op1Kind == OpKind.Register) m = c.R32(i.Op1Register);
+        else
+        {
+            m = c.ReadMem(MemorySeg(ref i), c.EffectiveAddress(ref i), 4);
+            if (c.Faulted) return;
+        }
+        long p = (long)(int)TSrc.Left(c, ref i, m) * (int)TSrc.Right(ref i, m);
+        uint r = (uint)p;
+        bool of = p != (int)r;
+        c.R32(i.Op0Register) = r;
+        c.SetFlagsResult(4, r, of, of);
+    }
+
+    /// <summary>The factors of an IMUL form, given its r/m32 operand's value.</summary>
+    private interface IImulOperands
+    {
+        static abstract uint Left(Cpu c, ref Instruction i, uint rm);
+        static abstract uint Right(ref Instruction i, uint rm);
+    }
+
+    private struct ImulRegByRm : IImulOperands
+    {
+        public static uint Left(Cpu c, ref Instruction i, uint rm) => c.R32(i.Op0Register);
+        public static uint Right(ref Instruction i, uint rm) => rm;
+    }
+
+    private struct ImulRmByImm32 : IImulOperands
+    {
+        public static uint Left(Cpu c, ref Instruction i, uint rm) => rm;
+        public static uint Right(ref Instruction i, uint rm) => i.Immediate32;
+    }
+
+    private struct ImulRmByImm8 : IImulOperands
+    {
+        public static uint Left(Cpu c, ref Instruction i, uint rm) => rm;
+        public static uint Right(ref Instruction i, uint rm) => (uint)i.Immediate8to32;
+    }
+
     /// <summary>CMOVcc r32, r/m32: a memory source is read (and can fault) whatever the condition (SDM CMOVcc).</summary>
     private static void CmovR32Rm32(Cpu c, ref Instruction i)
     {
@@ -344,6 +403,11 @@ public sealed unsafe partial class Cpu
         Bind(Code.Sal_rm32_imm8, &ShiftR32Imm8<ShlOp>);
         Bind(Code.Shr_rm32_imm8, &ShiftR32Imm8<ShrOp>);
         Bind(Code.Sar_rm32_imm8, &ShiftR32Imm8<SarOp>);
+        Bind(Code.Rol_rm32_imm8, &RolR32Imm8);
+        Bind(Code.Ror_rm32_imm8, &RorR32Imm8);
+        Bind(Code.Imul_r32_rm32, &ImulR32<ImulRegByRm>);
+        Bind(Code.Imul_r32_rm32_imm32, &ImulR32<ImulRmByImm32>);
+        Bind(Code.Imul_r32_rm32_imm8, &ImulR32<ImulRmByImm8>);
         foreach (var code in new[] { Code.Cmovo_r32_rm32, Code.Cmovno_r32_rm32, Code.Cmovb_r32_rm32, Code.Cmovae_r32_rm32,
                      Code.Cmove_r32_rm32, Code.Cmovne_r32_rm32, Code.Cmovbe_r32_rm32, Code.Cmova_r32_rm32, Code.Cmovs_r32_rm32,
                      Code.Cmovns_r32_rm32, Code.Cmovp_r32_rm32, Code.Cmovnp_r32_rm32, Code.Cmovl_r32_rm32, Code.Cmovge_r32_rm32,

@@ -40,7 +40,7 @@ public class ShiftTests
     }
 
     /// <summary>
-    /// SHL/SAL/SHR/SAR r32, imm8 (the forms with their own fast handler) against the same reference,
+    /// SHL/SAL/SHR/SAR/ROL/ROR r32, imm8 (the forms with their own fast handler) against the same reference,
     /// for every count in <see cref="Counts"/>.
     /// </summary>
     [Theory]
@@ -48,6 +48,8 @@ public class ShiftTests
     [InlineData(Op.Shl, Code.Sal_rm32_imm8)]
     [InlineData(Op.Shr, Code.Shr_rm32_imm8)]
     [InlineData(Op.Sar, Code.Sar_rm32_imm8)]
+    [InlineData(Op.Rol, Code.Rol_rm32_imm8)]
+    [InlineData(Op.Ror, Code.Ror_rm32_imm8)]
     public void ByImm8MatchesSdmPseudocode(Op op, Code code)
     {
         foreach (int count in Counts)
