@@ -1,0 +1,153 @@
+using Emulator.Core.Cpu;
+using Emulator.Core.Hypervisor;
+using Emulator.Core.Loading;
+using Serilog;
+using CpuCore = Emulator.Core.Cpu.Cpu;
+
+namespace Emulator.Core.Fuzzing;
+
+/// <summary>
+/// The hypercall fuzzing harness (issue 9): it builds a small PV domain from a kernel image with
+/// <see cref="DomainBuilder"/>, then acts for a hostile guest kernel in ring 1, issuing the calls of a
+/// seeded <see cref="HypercallGenerator"/> through the hypervisor's real entry: the registers are
+/// set as the hypercall page's <c>int $0x82</c> leaves them and the CPU's hook is called as that
+/// instruction calls it, again for as long as the hypervisor continues the call (EIP back on the
+/// int), so continuations, argument copying from guest memory and -EFAULT all run as for a guest.
+/// Between calls virtual time passes (timers fire) and an <see cref="ArgumentAreaKeeper"/> keeps the
+/// guest's argument buffers mapped, through the PV MMU's checked paths. After every K calls <see cref="PvMmuAuditor"/>
+/// recounts all page types and references from scratch and walks every table in use; with CR3
+/// matching the PV MMU's base, the vCPU still in ring 1 and the domain alive, any violation stops
+/// the campaign with a reproducer. Exceptions are not caught: any is a hypervisor bug.
+/// </summary>
+public sealed class HypercallFuzzer
+{
+    /// <summary>8 MiB: room for the hostile guest's bootstrap mapping, the spare frames, and a cheap audit.</summary>
+    public const uint DefaultDomainPages = 2048;
+    /// <summary>Passes of one call before it counts as never finishing (each pass does up to <see cref="XenHypervisor.PreemptUnits"/> units).</summary>
+    public const int MaxPasses = 10_000;
+    /// <summary>The most virtual time (ticks) the guest spends between two calls.</summary>
+    public const uint MaxTicksBetweenCalls = 20_000;
+
+    private readonly Machine.Machine _machine;
+    private readonly CpuCore _cpu;
+    private readonly HypercallGenerator _generator;
+    private readonly SplitMix64 _time;
+    private readonly PvMmuAuditor _auditor;
+    private readonly ArgumentAreaKeeper _keeper;
+    private readonly ulong _seed;
+    private readonly SortedDictionary<string, HypercallTally> _byName = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, HypercallTally> _entriesByName = new(StringComparer.Ordinal);
+    private long _calls, _entries, _continuations, _audits;
+    private bool _ran;
+
+    public XenHypervisor Hypervisor { get; }
+    public XenDomainInfo Domain { get; }
+
+    public HypercallFuzzer(ElfImage kernel, ulong seed, uint domainPages = DefaultDomainPages, ILogger? log = null)
+    {
+        log ??= Serilog.Log.Logger;
+        _seed = seed;
+        _machine = new Machine.Machine((uint)XenHypervisor.MachineRamBytes(domainPages), log);
+        _cpu = _machine.Cpu;
+        // The P2M order, the calls and the time between them each come from their own stream of the seed.
+        var streams = new SplitMix64(seed);
+        Hypervisor = new XenHypervisor(_cpu, _machine, domainPages, streams.Next(), console: null, log);
+        Hypervisor.HypercallCompleted += OnHypercall;
+        Domain = DomainBuilder.Build(Hypervisor, kernel, commandLine: "fuzz", log);
+        _generator = new HypercallGenerator(Hypervisor, Domain, streams.Next());
+        _time = new SplitMix64(streams.Next());
+        _auditor = new PvMmuAuditor(Hypervisor);
+        _keeper = new ArgumentAreaKeeper(Hypervisor, _cpu, Domain, _generator.BufferBase, HypercallGenerator.BufferBytes);
+    }
+
+    private void OnHypercall(HypercallEvent e)
+    {
+        // Entries of a multicall; one preempted part-way reports its continuation (result = its own number) and runs again.
+        if (!e.InMulticall || (e.Result > 0 && (uint)e.Result == e.Number)) return;
+        _entries++;
+        Tally(_entriesByName, e.Name).Count(e.Result);
+    }
+
+    private static HypercallTally Tally(SortedDictionary<string, HypercallTally> d, string name)
+    {
+        if (!d.TryGetValue(name, out var t)) d[name] = t = new HypercallTally();
+        return t;
+    }
+
+    /// <summary>
+    /// Issues <paramref name="count"/> calls, auditing after every <paramref name="auditEvery"/>-th
+    /// one and after the last; stops at the first violation. <paramref name="progress"/> is told the
+    /// number of calls done every <paramref name="progressEvery"/> calls. A fuzzer runs one campaign.
+    /// </summary>
+    public FuzzCampaignResult Run(long count, int auditEvery = 1, Action<long>? progress = null, long progressEvery = 100_000)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count));
+        if (auditEvery < 1) throw new ArgumentOutOfRangeException(nameof(auditEvery));
+        if (_ran) throw new InvalidOperationException("a fuzzer runs one campaign");
+        _ran = true;
+        FuzzFinding? finding = null;
+        for (long i = 0; i < count && finding == null; i++)
+        {
+            var call = _generator.Next();
+            var (result, error) = Issue(call);
+            _calls++;
+            Tally(_byName, call.Name).Count(result);
+            _generator.Learn(call, result);
+            PassTime();
+            _keeper.Keep();
+            if (error != null || (i + 1) % auditEvery == 0 || i + 1 == count)
+            {
+                var violations = Check(error);
+                if (violations.Count > 0) finding = new FuzzFinding(_seed, i, call.Describe(result), violations);
+            }
+            if (progress != null && (i + 1) % progressEvery == 0) progress(i + 1);
+        }
+        return new FuzzCampaignResult(_seed, _calls, _entries, _continuations, _audits, _keeper.Repairs, _keeper.Unrepaired,
+            _byName, _entriesByName, finding);
+    }
+
+    /// <summary>The call through the hypervisor's int 0x82 entry, re-entered while it is continued; its result, or why it broke the harness.</summary>
+    private (int Result, string? Error) Issue(FuzzedCall call)
+    {
+        var c = _cpu;
+        if (c.Cpl != 1) return (0, $"the vCPU is in ring {c.Cpl}, not the guest kernel's ring 1");
+        uint intAt = Domain.Notes.HypercallPage + 32 * (call.Number & 127) + 5; // the slot's int $0x82
+        c.Regs[CpuCore.EAX] = call.Number;
+        c.Regs[CpuCore.EBX] = call.Arg1;
+        c.Regs[CpuCore.ECX] = call.Arg2;
+        c.Regs[CpuCore.EDX] = call.Arg3;
+        c.Regs[CpuCore.ESI] = call.Arg4;
+        c.Regs[CpuCore.EDI] = call.Arg5;
+        for (int pass = 0; pass < MaxPasses; pass++)
+        {
+            c.StartEip = intAt;
+            c.Eip = intAt + 2; // INT n leaves EIP after itself
+            Hypervisor.Intercept(XenAbi.HypercallVector, EventKind.SoftwareInt, false, 0);
+            if (c.Eip == intAt + 2) return ((int)c.Regs[CpuCore.EAX], null);
+            if (c.Eip != intAt || c.Regs[CpuCore.EAX] != call.Number)
+                return (0, $"the hypercall left EIP at 0x{c.Eip:X8}, neither after the int (0x{intAt + 2:X8}) nor on it (a continuation)");
+            _continuations++;
+        }
+        return (0, $"the hypercall was still being continued after {MaxPasses} passes");
+    }
+
+    /// <summary>The guest runs for a while: virtual time passes and the timer events due fire.</summary>
+    private void PassTime()
+    {
+        _machine.Clock.Now += _time.Below(MaxTicksBetweenCalls);
+        _machine.Clock.RunDue();
+    }
+
+    private IReadOnlyList<PvMmuViolation> Check(string? harnessError)
+    {
+        _audits++;
+        var found = new List<PvMmuViolation>(_auditor.AuditNow());
+        var mmu = Hypervisor.Mmu;
+        if (mmu.BaseMfn == uint.MaxValue) found.Add(new PvMmuViolation(0, "no base pointer: the vCPU has no page tables"));
+        else if (_cpu.Cr3 != mmu.BaseMfn << 12)
+            found.Add(new PvMmuViolation(mmu.BaseMfn, $"CR3 is 0x{_cpu.Cr3:X8}, not the PV MMU's base"));
+        if (Hypervisor.DomainDead) found.Add(new PvMmuViolation(0, "the domain died"));
+        if (harnessError != null) found.Add(new PvMmuViolation(0, harnessError));
+        return found;
+    }
+}
