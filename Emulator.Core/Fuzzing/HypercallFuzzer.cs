@@ -16,7 +16,8 @@ namespace Emulator.Core.Fuzzing;
 /// Between calls virtual time passes (timers fire) and an <see cref="ArgumentAreaKeeper"/> keeps the
 /// guest's argument buffers mapped, through the PV MMU's checked paths. After every K calls <see cref="PvMmuAuditor"/>
 /// recounts all page types and references from scratch and walks every table in use; with CR3
-/// matching the PV MMU's base, the vCPU still in ring 1 and the domain alive, any violation stops
+/// matching the PV MMU's base, the hypervisor's own frames unchanged (<see cref="HypervisorAreaCheck"/>),
+/// the vCPU still in ring 1 and the domain alive, any violation stops
 /// the campaign with a reproducer. Exceptions are not caught: any is a hypervisor bug.
 /// </summary>
 public sealed class HypercallFuzzer
@@ -34,6 +35,7 @@ public sealed class HypercallFuzzer
     private readonly SplitMix64 _time;
     private readonly PvMmuAuditor _auditor;
     private readonly ArgumentAreaKeeper _keeper;
+    private readonly HypervisorAreaCheck _hypervisorArea;
     private readonly ulong _seed;
     private readonly SortedDictionary<string, HypercallTally> _byName = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, HypercallTally> _entriesByName = new(StringComparer.Ordinal);
@@ -57,6 +59,7 @@ public sealed class HypercallFuzzer
         _generator = new HypercallGenerator(Hypervisor, Domain, streams.Next());
         _time = new SplitMix64(streams.Next());
         _auditor = new PvMmuAuditor(Hypervisor);
+        _hypervisorArea = new HypervisorAreaCheck(Hypervisor);
         _keeper = new ArgumentAreaKeeper(Hypervisor, _cpu, Domain, _generator.BufferBase, HypercallGenerator.BufferBytes);
     }
 
@@ -146,6 +149,7 @@ public sealed class HypercallFuzzer
         if (mmu.BaseMfn == uint.MaxValue) found.Add(new PvMmuViolation(0, "no base pointer: the vCPU has no page tables"));
         else if (_cpu.Cr3 != mmu.BaseMfn << 12)
             found.Add(new PvMmuViolation(mmu.BaseMfn, $"CR3 is 0x{_cpu.Cr3:X8}, not the PV MMU's base"));
+        _hypervisorArea.Check(found);
         if (Hypervisor.DomainDead) found.Add(new PvMmuViolation(0, "the domain died"));
         if (harnessError != null) found.Add(new PvMmuViolation(0, harnessError));
         return found;

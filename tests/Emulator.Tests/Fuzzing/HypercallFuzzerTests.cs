@@ -93,6 +93,18 @@ public sealed class HypercallFuzzerTests
     }
 
     [Fact]
+    public void AWriteIntoTheHypervisorsGdtOrForeignM2pEntryIsFound()
+    {
+        var f = new HypercallFuzzer(Hostile, seed: 5);
+        f.Hypervisor.Memory.Write8((XenMachineLayout.GdtFrame << 12) + 0x100, 0x5A);
+        f.Hypervisor.Memory.Write32(f.Hypervisor.Layout.M2pEntryAddress(XenMachineLayout.GdtL1Frame), 7);
+        var r = f.Run(count: 1);
+        Assert.NotNull(r.Finding);
+        Assert.Contains(r.Finding!.Violations, v => v.Mfn == XenMachineLayout.GdtFrame && v.What == "a frame of the hypervisor's changed");
+        Assert.Contains(r.Finding.Violations, v => v.Mfn == XenMachineLayout.GdtL1Frame && v.What.StartsWith("the M2P entry"));
+    }
+
+    [Fact]
     public void TheGeneratorIsAFunctionOfItsSeed()
     {
         static List<string> Calls(ulong seed)
