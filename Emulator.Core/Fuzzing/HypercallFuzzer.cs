@@ -13,11 +13,13 @@ namespace Emulator.Core.Fuzzing;
 /// set as the hypercall page's <c>int $0x82</c> leaves them and the CPU's hook is called as that
 /// instruction calls it, again for as long as the hypervisor continues the call (EIP back on the
 /// int), so continuations, argument copying from guest memory and -EFAULT all run as for a guest.
+/// Events delivered to the guest are taken by a handler that returns at once (the iret hypercall);
+/// a domain the guest gets killed is audited and replaced by a fresh one.
 /// Between calls virtual time passes (timers fire) and an <see cref="ArgumentAreaKeeper"/> keeps the
 /// guest's argument buffers mapped, through the PV MMU's checked paths. After every K calls <see cref="PvMmuAuditor"/>
 /// recounts all page types and references from scratch and walks every table in use; with CR3
 /// matching the PV MMU's base, the hypervisor's own frames unchanged (<see cref="HypervisorAreaCheck"/>),
-/// the vCPU still in ring 1 and the domain alive, any violation stops
+/// and the vCPU still in ring 1, any violation stops
 /// the campaign with a reproducer. Exceptions are not caught: any is a hypervisor bug.
 /// </summary>
 public sealed class HypercallFuzzer
@@ -29,35 +31,54 @@ public sealed class HypercallFuzzer
     /// <summary>The most virtual time (ticks) the guest spends between two calls.</summary>
     public const uint MaxTicksBetweenCalls = 20_000;
 
-    private readonly Machine.Machine _machine;
-    private readonly CpuCore _cpu;
-    private readonly HypercallGenerator _generator;
+    /// <summary>Events the harness's handler returns from in a row before it gives up on the domain.</summary>
+    public const int MaxDeliveries = 8;
+
+    private readonly ElfImage _kernel;
+    private readonly uint _domainPages;
+    private readonly ILogger _log;
+    private readonly SplitMix64 _streams;
     private readonly SplitMix64 _time;
-    private readonly PvMmuAuditor _auditor;
-    private readonly ArgumentAreaKeeper _keeper;
-    private readonly HypervisorAreaCheck _hypervisorArea;
     private readonly ulong _seed;
+    private Machine.Machine _machine = null!;
+    private CpuCore _cpu = null!;
+    private HypercallGenerator _generator = null!;
+    private PvMmuAuditor _auditor = null!;
+    private ArgumentAreaKeeper _keeper = null!;
+    private HypervisorAreaCheck _hypervisorArea = null!;
+    private long _repairs, _unrepaired;
     private readonly SortedDictionary<string, HypercallTally> _byName = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, HypercallTally> _entriesByName = new(StringComparer.Ordinal);
-    private long _calls, _entries, _continuations, _audits;
+    private long _calls, _entries, _continuations, _audits, _deliveries, _domains;
     private bool _ran;
 
-    public XenHypervisor Hypervisor { get; }
-    public XenDomainInfo Domain { get; }
+    /// <summary>The hypervisor of the current domain (a new one after the guest got its domain killed).</summary>
+    public XenHypervisor Hypervisor { get; private set; } = null!;
+    public XenDomainInfo Domain { get; private set; } = null!;
 
     public HypercallFuzzer(ElfImage kernel, ulong seed, uint domainPages = DefaultDomainPages, ILogger? log = null)
     {
-        log ??= Serilog.Log.Logger;
+        _kernel = kernel;
+        _domainPages = domainPages;
+        _log = log ?? Serilog.Log.Logger;
         _seed = seed;
-        _machine = new Machine.Machine((uint)XenHypervisor.MachineRamBytes(domainPages), log);
+        // The time between calls, and each domain's P2M order and calls, come from their own streams of the seed.
+        _streams = new SplitMix64(seed);
+        _time = new SplitMix64(_streams.Next());
+        StartDomain();
+    }
+
+    /// <summary>Builds a fresh machine and domain: at the start, and after the guest got its domain killed.</summary>
+    private void StartDomain()
+    {
+        if (_keeper != null) { _repairs += _keeper.Repairs; _unrepaired += _keeper.Unrepaired; }
+        _domains++;
+        _machine = new Machine.Machine((uint)XenHypervisor.MachineRamBytes(_domainPages), _log);
         _cpu = _machine.Cpu;
-        // The P2M order, the calls and the time between them each come from their own stream of the seed.
-        var streams = new SplitMix64(seed);
-        Hypervisor = new XenHypervisor(_cpu, _machine, domainPages, streams.Next(), console: null, log);
+        Hypervisor = new XenHypervisor(_cpu, _machine, _domainPages, _streams.Next(), console: null, _log);
         Hypervisor.HypercallCompleted += OnHypercall;
-        Domain = DomainBuilder.Build(Hypervisor, kernel, commandLine: "fuzz", log);
-        _generator = new HypercallGenerator(Hypervisor, Domain, streams.Next());
-        _time = new SplitMix64(streams.Next());
+        Domain = DomainBuilder.Build(Hypervisor, _kernel, commandLine: "fuzz", _log);
+        _generator = new HypercallGenerator(Hypervisor, Domain, _streams.Next());
         _auditor = new PvMmuAuditor(Hypervisor);
         _hypervisorArea = new HypervisorAreaCheck(Hypervisor);
         _keeper = new ArgumentAreaKeeper(Hypervisor, _cpu, Domain, _generator.BufferBase, HypercallGenerator.BufferBytes);
@@ -97,41 +118,76 @@ public sealed class HypercallFuzzer
             Tally(_byName, call.Name).Count(result);
             _generator.Learn(call, result);
             PassTime();
-            _keeper.Keep();
-            if (error != null || (i + 1) % auditEvery == 0 || i + 1 == count)
+            // A domain the guest got killed (a callback it cannot take, a bad iret frame) is audited, then replaced.
+            bool dead = Hypervisor.DomainDead;
+            if (!dead) _keeper.Keep();
+            if (error != null || dead || (i + 1) % auditEvery == 0 || i + 1 == count)
             {
                 var violations = Check(error);
                 if (violations.Count > 0) finding = new FuzzFinding(_seed, i, call.Describe(result), violations);
             }
+            if (dead && finding == null) StartDomain();
             if (progress != null && (i + 1) % progressEvery == 0) progress(i + 1);
         }
-        return new FuzzCampaignResult(_seed, _calls, _entries, _continuations, _audits, _keeper.Repairs, _keeper.Unrepaired,
-            _byName, _entriesByName, finding);
+        return new FuzzCampaignResult(_seed, _calls, _entries, _continuations, _audits, _repairs + _keeper.Repairs,
+            _unrepaired + _keeper.Unrepaired, _deliveries, _domains, _byName, _entriesByName, finding);
     }
 
-    /// <summary>The call through the hypervisor's int 0x82 entry, re-entered while it is continued; its result, or why it broke the harness.</summary>
+    /// <summary>
+    /// The call through the hypervisor's int 0x82 entry, re-entered while it is continued; its
+    /// result, or why it broke the harness. An event the hypervisor delivers on the way out (a
+    /// bounce to the guest's callback) is taken by a handler that acknowledges it and returns at once
+    /// with the iret hypercall, as a guest's would.
+    /// </summary>
     private (int Result, string? Error) Issue(FuzzedCall call)
     {
         var c = _cpu;
         if (c.Cpl != 1) return (0, $"the vCPU is in ring {c.Cpl}, not the guest kernel's ring 1");
-        uint intAt = Domain.Notes.HypercallPage + 32 * (call.Number & 127) + 5; // the slot's int $0x82
+        uint intAt = Slot(call.Number);
         c.Regs[CpuCore.EAX] = call.Number;
         c.Regs[CpuCore.EBX] = call.Arg1;
         c.Regs[CpuCore.ECX] = call.Arg2;
         c.Regs[CpuCore.EDX] = call.Arg3;
         c.Regs[CpuCore.ESI] = call.Arg4;
         c.Regs[CpuCore.EDI] = call.Arg5;
+        c.Regs[CpuCore.ESP] = Domain.StackTop - 256; // the guest kernel's stack
+        int deliveries = 0;
         for (int pass = 0; pass < MaxPasses; pass++)
         {
             c.StartEip = intAt;
             c.Eip = intAt + 2; // INT n leaves EIP after itself
             Hypervisor.Intercept(XenAbi.HypercallVector, EventKind.SoftwareInt, false, 0);
+            while (c.Eip != intAt + 2 && c.Eip != intAt && !Hypervisor.DomainDead && deliveries < MaxDeliveries)
+            {
+                deliveries++;
+                _deliveries++;
+                ReturnFromEvent();
+            }
+            if (Hypervisor.DomainDead) return ((int)c.Regs[CpuCore.EAX], null);
             if (c.Eip == intAt + 2) return ((int)c.Regs[CpuCore.EAX], null);
             if (c.Eip != intAt || c.Regs[CpuCore.EAX] != call.Number)
                 return (0, $"the hypercall left EIP at 0x{c.Eip:X8}, neither after the int (0x{intAt + 2:X8}) nor on it (a continuation)");
             _continuations++;
         }
         return (0, $"the hypercall was still being continued after {MaxPasses} passes");
+    }
+
+    /// <summary>The int $0x82 of hypercall <paramref name="nr"/>'s slot in the hypercall page (for the iret slot, after its push).</summary>
+    private uint Slot(uint nr) => Domain.Notes.HypercallPage + 32 * (nr & 127) + (nr == XenAbi.Iret ? 6u : 5u);
+
+    /// <summary>The guest's event handler: clears evtchn_upcall_pending in its vcpu_info and returns with the iret hypercall.</summary>
+    private void ReturnFromEvent()
+    {
+        var c = _cpu;
+        Hypervisor.Memory.Write8(Hypervisor.SharedInfo + XenAbi.SiUpcallPending, 0);
+        uint esp = c.Regs[CpuCore.ESP] - 4;
+        if (!Hypervisor.WriteGuest32(esp, c.Regs[CpuCore.EAX])) { Hypervisor.CrashDomain("the fuzzer's event handler has no stack"); return; }
+        c.Regs[CpuCore.ESP] = esp;
+        c.Regs[CpuCore.EAX] = XenAbi.Iret;
+        uint intAt = Slot(XenAbi.Iret);
+        c.StartEip = intAt;
+        c.Eip = intAt + 2;
+        Hypervisor.Intercept(XenAbi.HypercallVector, EventKind.SoftwareInt, false, 0);
     }
 
     /// <summary>The guest runs for a while: virtual time passes and the timer events due fire.</summary>
@@ -150,7 +206,6 @@ public sealed class HypercallFuzzer
         else if (_cpu.Cr3 != mmu.BaseMfn << 12)
             found.Add(new PvMmuViolation(mmu.BaseMfn, $"CR3 is 0x{_cpu.Cr3:X8}, not the PV MMU's base"));
         _hypervisorArea.Check(found);
-        if (Hypervisor.DomainDead) found.Add(new PvMmuViolation(0, "the domain died"));
         if (harnessError != null) found.Add(new PvMmuViolation(0, harnessError));
         return found;
     }

@@ -104,6 +104,45 @@ public sealed class HypercallFuzzerTests
         Assert.Contains(r.Finding.Violations, v => v.Mfn == XenMachineLayout.GdtL1Frame && v.What.StartsWith("the M2P entry"));
     }
 
+    /// <summary>An event pending and unmasked in the guest's vcpu_info (its own page): the next hypercall delivers it on the way out.</summary>
+    private static void PendEvent(XenHypervisor hv)
+    {
+        hv.Memory.Write8(hv.SharedInfo + XenAbi.SiUpcallPending, 1);
+        hv.Memory.Write8(hv.SharedInfo + XenAbi.SiUpcallMask, 0);
+    }
+
+    [Fact]
+    public void AnEventDeliveredToTheGuestsCallbackIsReturnedFromWithTheIretHypercall()
+    {
+        var f = new HypercallFuzzer(Hostile, seed: 6);
+        var hv = f.Hypervisor;
+        uint handler = f.Domain.Notes.Entry;
+        Assert.Equal(0, hv.Dispatch(XenAbi.SetCallbacks, XenAbi.FlatRing1Cs, handler, XenAbi.FlatRing1Cs, handler, 0, inMulticall: false));
+        PendEvent(hv);
+        var r = f.Run(count: 20);
+        Assert.True(r.Finding == null, r.Finding?.Reproducer);
+        Assert.True(r.EventDeliveries >= 1);
+        Assert.Equal(1, r.Domains);
+        Assert.Same(hv, f.Hypervisor);
+        Assert.False(hv.DomainDead);
+    }
+
+    [Fact]
+    public void ADomainTheGuestGotKilledIsAuditedAndReplaced()
+    {
+        var f = new HypercallFuzzer(Hostile, seed: 6);
+        var hv = f.Hypervisor;
+        // An event callback on a selector that is not ring-1 code: the delivery crashes the domain, as in Xen.
+        Assert.Equal(0, hv.Dispatch(XenAbi.SetCallbacks, 0x0008, 0x100000, 0x0008, 0x100000, 0, inMulticall: false));
+        PendEvent(hv);
+        var r = f.Run(count: 20);
+        Assert.True(r.Finding == null, r.Finding?.Reproducer);
+        Assert.True(hv.DomainDead);
+        Assert.Equal(2, r.Domains);
+        Assert.NotSame(hv, f.Hypervisor);
+        Assert.Equal(20, r.Calls);
+    }
+
     [Fact]
     public void TheGeneratorIsAFunctionOfItsSeed()
     {
