@@ -23,33 +23,16 @@ public static class FuzzCommandLine
         int auditEvery = FuzzRequest.DefaultAuditEvery;
         for (int i = 1; i < args.Count; i++)
         {
-            string word = args[i];
-            if (!word.StartsWith('-') || word == "-" || word == "--")
-                throw new UsageException($"unexpected argument '{word}' for emu fuzz {HypercallsTarget} (every option starts with a dash)", HelpTopic);
-            string name = word.StartsWith("--") ? word[2..] : word[1..];
-            string? inlineValue = null;
-            int eq = name.IndexOf('=');
-            if (eq >= 0)
-            {
-                inlineValue = name[(eq + 1)..];
-                name = name[..eq];
-            }
-
-            string Value(string what)
-            {
-                if (inlineValue != null) return inlineValue;
-                if (i + 1 >= args.Count) throw new UsageException($"option {word} needs a value ({what})", HelpTopic);
-                return args[++i];
-            }
-
-            switch (name)
+            var option = OptionWord.Parse(args[i], $"emu fuzz {HypercallsTarget}", HelpTopic);
+            string word = option.Word;
+            switch (option.Name)
             {
                 case "h" or "help":
-                    if (inlineValue != null) throw new UsageException($"option {word} takes no value", HelpTopic);
+                    option.NoValue();
                     return new HelpRequest(HelpTopic);
-                case "seed": seed = ParseNumber(Value("a seed"), word, 0, ulong.MaxValue); break;
-                case "count": count = (long)ParseNumber(Value("a number of hypercalls"), word, 1, (ulong)FuzzRequest.MaxCount); break;
-                case "audit-every": auditEvery = (int)ParseNumber(Value("a number of hypercalls"), word, 1, int.MaxValue); break;
+                case "seed": seed = ParseNumber(option.Value(args, ref i, "a seed"), word, 0, ulong.MaxValue); break;
+                case "count": count = (long)ParseNumber(option.Value(args, ref i, "a number of hypercalls"), word, 1, (ulong)FuzzRequest.MaxCount); break;
+                case "audit-every": auditEvery = (int)ParseNumber(option.Value(args, ref i, "a number of hypercalls"), word, 1, int.MaxValue); break;
                 default:
                     throw new UsageException($"unknown option '{word}' for emu fuzz {HypercallsTarget}", HelpTopic);
             }
@@ -62,10 +45,10 @@ public static class FuzzCommandLine
     {
         bool hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
         string digits = hex ? text[2..] : text;
-        bool ok = digits.Length > 0 && (hex ? digits.All(char.IsAsciiHexDigit) : digits.All(char.IsAsciiDigit)) &&
-                  ulong.TryParse(digits, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) &&
-                  n >= min && n <= max;
-        if (!ok) throw new UsageException($"bad value '{text}' for {option}: expected a whole number from {min} to {max}", HelpTopic);
-        return ulong.Parse(digits, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture);
+        if (digits.Length == 0 || !(hex ? digits.All(char.IsAsciiHexDigit) : digits.All(char.IsAsciiDigit)) ||
+            !ulong.TryParse(digits, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) ||
+            n < min || n > max)
+            throw new UsageException($"bad value '{text}' for {option}: expected a whole number from {min} to {max}", HelpTopic);
+        return n;
     }
 }
