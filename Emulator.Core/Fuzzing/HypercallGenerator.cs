@@ -466,7 +466,7 @@ public sealed class HypercallGenerator
     {
         uint r = _rng.Below(100);
         uint cmd;
-        var b = new byte[12];
+        var b = new byte[24]; // the largest argument: evtchn_status
         var s = b.AsSpan();
         if (r < 18)
         {
@@ -487,9 +487,17 @@ public sealed class HypercallGenerator
         }
         else if (r < 95)
         {
-            cmd = _rng.Below(4) switch { 0 => 3u, 1 => 4u, 2 => 9u, _ => 5u }; // close, send, unmask, status {port}
-            BinaryPrimitives.WriteUInt32LittleEndian(s, Port());
-            BinaryPrimitives.WriteUInt32LittleEndian(s[4..], _rng.Next32());
+            cmd = _rng.Below(4) switch { 0 => 3u, 1 => 4u, 2 => 9u, _ => 5u }; // close, send, unmask {port}; status {dom, port, OUT ...}
+            if (cmd == 5)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(s, _rng.Chance(85) ? DomidSelf : (ushort)_rng.Below(4));
+                BinaryPrimitives.WriteUInt32LittleEndian(s[4..], Port());
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(s, Port());
+                BinaryPrimitives.WriteUInt32LittleEndian(s[4..], _rng.Next32());
+            }
         }
         else
         {
