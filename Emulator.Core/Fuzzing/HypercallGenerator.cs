@@ -179,7 +179,8 @@ public sealed class HypercallGenerator
         if (r < 55)
             return level switch
             {
-                PageType.L1 => _rng.Chance(70) ? DataFrame() : PoolFrame(),
+                // Mostly data: a pool frame mapped writable can no longer become a table (until it is unmapped).
+                PageType.L1 => _rng.Chance(85) ? DataFrame() : PoolFrame(),
                 PageType.L2 => _rng.Chance(60) ? PoolFrameTyped(PageType.L1) : PoolFrame(),
                 _ => _rng.Chance(60) ? PoolFrameTyped(PageType.L2) : PoolFrame(),
             };
@@ -215,7 +216,10 @@ public sealed class HypercallGenerator
     private ulong Entry(PageType level)
     {
         if (_rng.Chance(8)) return _rng.Chance(50) ? 0 : _rng.Next();
-        return (Target(level) << 12) | Flags(level);
+        ulong target = Target(level), flags = Flags(level);
+        // A guest maps its table frames read-only, mostly: a writable mapping keeps a frame from becoming a table.
+        if (level == PageType.L1 && Array.IndexOf(_pool, (uint)target) >= 0 && _rng.Chance(85)) flags &= ~PvMmu.RW;
+        return (target << 12) | flags;
     }
 
     /// <summary>The level a pool frame's entries are written for: its type if it has one, else a guess.</summary>
