@@ -5,22 +5,23 @@ namespace Emulator.Core.Fuzzing;
 
 /// <summary>
 /// Keeps the hostile guest able to pass arguments. Fuzzed calls may switch CR3 to a table that does
-/// not map the guest's argument buffers, or remap or unmap them; from then on every call would fail
-/// with -EFAULT and the campaign would only test one error path. So after each call the keeper
-/// checks that the argument area still translates, writable, to its own frames and otherwise puts
-/// the bootstrap mapping back as the guest would, only through the PV MMU's checked paths
-/// (NEW_BASEPTR, entry updates that are validated on page tables and plain stores elsewhere):
-/// nothing is written behind the hypervisor's back, so the audit still judges the hypervisor alone.
+/// not map the guest's argument buffers, remap or unmap them, pin their frames as page tables, or
+/// fill the bootstrap tables with entries that no longer validate; from then on every call would
+/// fail with -EFAULT and the campaign would test one error path only. So after each call the keeper
+/// checks that the argument area still translates, writable, to its own frames, and otherwise puts
+/// the bootstrap tables on the way to it back as the guest would, only through the PV MMU's checked
+/// paths: entry updates (validated on page tables, plain stores on frames that are not), unpinning
+/// a frame the area must map writable, and NEW_BASEPTR. Nothing is written behind the hypervisor's
+/// back, so the audit still judges the hypervisor alone.
 /// </summary>
 public sealed class ArgumentAreaKeeper
 {
     private readonly XenHypervisor _hv;
     private readonly Cpu.Cpu _cpu;
     private readonly uint _l3;
-    private readonly ulong[] _l3Entries = new ulong[4];
-    /// <summary>Machine address and bootstrap value of each entry on the way to each page of the area (L3, L2, L1), outermost first.</summary>
-    private readonly List<(uint Ma, ulong Value)> _entries = new();
     private readonly uint _start, _pages;
+    /// <summary>The bootstrap tables on the way to the area, innermost (L1s) first, with their contents at the start.</summary>
+    private readonly List<(uint Mfn, ulong[] Entries)> _tables = new();
 
     public ArgumentAreaKeeper(XenHypervisor hv, Cpu.Cpu cpu, XenDomainInfo info, uint start, uint bytes)
     {
@@ -30,52 +31,87 @@ public sealed class ArgumentAreaKeeper
         _start = start;
         _pages = bytes >> 12;
         var mem = hv.Memory;
-        for (uint i = 0; i < 4; i++) _l3Entries[i] = mem.Read64((_l3 << 12) + i * 8);
-        var seen = new HashSet<uint>();
+        var l1s = new List<uint>();
+        var l2s = new List<uint>();
         for (uint p = 0; p < _pages; p++)
         {
             uint va = start + p * 4096;
-            uint l3ma = (_l3 << 12) + (va >> 30) * 8;
-            ulong l3e = mem.Read64(l3ma);
-            uint l2ma = (uint)(l3e & PvMmu.AddressMask) + ((va >> 21) & 511) * 8;
-            ulong l2e = mem.Read64(l2ma);
-            uint l1ma = (uint)(l2e & PvMmu.AddressMask) + ((va >> 12) & 511) * 8;
-            foreach (var (ma, value) in new[] { (l3ma, l3e), (l2ma, l2e), (l1ma, mem.Read64(l1ma)) })
-                if (seen.Add(ma)) _entries.Add((ma, value));
+            uint l2 = (uint)((mem.Read64((_l3 << 12) + (va >> 30) * 8) & PvMmu.AddressMask) >> 12);
+            uint l1 = (uint)((mem.Read64((l2 << 12) + ((va >> 21) & 511) * 8) & PvMmu.AddressMask) >> 12);
+            if (!l1s.Contains(l1)) l1s.Add(l1);
+        }
+        // Every L2 of the bootstrap L3 (slot 3's, the pae_xen_l2, included): the L3 validates only with all of them valid.
+        for (uint i = 0; i < 4; i++)
+        {
+            ulong e = mem.Read64((_l3 << 12) + i * 8);
+            if ((e & PvMmu.P) != 0 && !l2s.Contains((uint)((e & PvMmu.AddressMask) >> 12))) l2s.Add((uint)((e & PvMmu.AddressMask) >> 12));
+        }
+        foreach (uint t in l1s.Concat(l2s).Append(_l3))
+        {
+            var entries = new ulong[t == _l3 ? 4 : 512];
+            for (uint i = 0; i < entries.Length; i++) entries[i] = mem.Read64((t << 12) + i * 8);
+            _tables.Add((t, entries));
         }
     }
 
     /// <summary>Repairs made so far, and checks after which the area still could not be used.</summary>
     public long Repairs { get; private set; }
     public long Unrepaired { get; private set; }
+    /// <summary>Why the last repair failed (null while none has).</summary>
+    public string? LastFailure { get; private set; }
 
-    private bool Intact()
+    /// <summary>The first page of the area that does not translate writable to its own frame, or null.</summary>
+    private uint? Broken()
     {
         for (uint p = 0; p < _pages; p++)
         {
             uint va = _start + p * 4096;
-            if (!_cpu.Mmu.Probe(va, out uint pa, AccessKind.Write) || pa >> 12 != _hv.P2m[va >> 12]) return false;
+            if (!_cpu.Mmu.Probe(va, out uint pa, AccessKind.Write) || pa >> 12 != _hv.P2m[va >> 12]) return va;
         }
-        return true;
+        return null;
     }
 
     /// <summary>Checks the area and repairs it if needed; false when it is still unusable.</summary>
     public bool Keep()
     {
-        if (_hv.Mmu.BaseMfn == _l3 && Intact()) return true;
+        if (_hv.Mmu.BaseMfn == _l3 && Broken() == null) return true;
         Repairs++;
         var mmu = _hv.Mmu;
-        if (mmu.BaseMfn != _l3 && mmu.NewBaseptr(_l3) < 0)
+        // Twice: the first pass restores tables that lost their type with plain stores, so that
+        // the second (after NEW_BASEPTR validated them again) can take validated updates.
+        for (int pass = 0; pass < 2; pass++)
         {
-            // The bootstrap L3 no longer validates: put its entries back (plain stores while it has no type).
-            for (uint i = 0; i < 4; i++) mmu.UpdateEntry(((ulong)_l3 << 12) + i * 8, _l3Entries[i], preserveAd: false);
-            mmu.NewBaseptr(_l3);
+            foreach (var (mfn, entries) in _tables) Restore(mfn, entries);
+            if (mmu.BaseMfn != _l3 && mmu.NewBaseptr(_l3) < 0)
+            {
+                // A bootstrap table pinned as some other type keeps the L3 from validating: unpin it.
+                foreach (var (mfn, _) in _tables)
+                    if (mfn != _l3 && mmu.IsPinned(mfn)) mmu.Unpin(mfn);
+                mmu.NewBaseptr(_l3);
+            }
         }
-        foreach (var (ma, value) in _entries)
-            if (_hv.Memory.Read64(ma) != value) mmu.UpdateEntry(ma, value, preserveAd: false);
         _cpu.Mmu.FlushAll(); // as the guest would after changing its own mappings
-        if (mmu.BaseMfn == _l3 && Intact()) return true;
+        uint? broken = mmu.BaseMfn == _l3 ? Broken() : null;
+        if (mmu.BaseMfn == _l3 && broken == null) return true;
         Unrepaired++;
+        LastFailure = mmu.BaseMfn != _l3
+            ? $"the bootstrap L3 (mfn 0x{_l3:X}) does not validate again: {string.Join(", ", _tables.Select(t => $"0x{t.Mfn:X} {mmu.TypeOf(t.Mfn)}{(mmu.IsPinned(t.Mfn) ? " pinned" : "")}"))}"
+            : $"0x{broken:X8} does not map its frame 0x{_hv.P2m[broken!.Value >> 12]:X} writable ({mmu.TypeOf(_hv.P2m[broken.Value >> 12])})";
         return false;
+    }
+
+    /// <summary>Puts back each entry of a table that changed; one refused because its frame is pinned as a table is retried once unpinned.</summary>
+    private void Restore(uint table, ulong[] entries)
+    {
+        var mmu = _hv.Mmu;
+        for (uint i = 0; i < entries.Length; i++)
+        {
+            ulong ma = ((ulong)table << 12) + i * 8;
+            if (_hv.Memory.Read64((uint)ma) == entries[i]) continue;
+            if (mmu.UpdateEntry(ma, entries[i], preserveAd: false) >= 0) continue;
+            uint target = (uint)((entries[i] & PvMmu.AddressMask) >> 12);
+            if (target < mmu.FrameCount && mmu.IsPinned(target) && mmu.Unpin(target) == 0)
+                mmu.UpdateEntry(ma, entries[i], preserveAd: false);
+        }
     }
 }

@@ -10,7 +10,7 @@ namespace Emulator.Core.Fuzzing;
 /// that stopped it (null when every audit was clean).
 /// </summary>
 public sealed record FuzzCampaignResult(ulong Seed, long Calls, long MulticallEntries, long Continuations, long Audits,
-    long AreaRepairs, long AreaUnrepaired, long EventDeliveries, long Domains,
+    long AreaRepairs, long AreaUnrepaired, string? AreaFailure, long EventDeliveries, long Domains,
     IReadOnlyDictionary<string, HypercallTally> ByName, IReadOnlyDictionary<string, HypercallTally> EntriesByName, FuzzFinding? Finding)
 {
     public int Violations => Finding?.Violations.Count ?? 0;

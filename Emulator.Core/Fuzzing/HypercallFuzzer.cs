@@ -47,6 +47,7 @@ public sealed class HypercallFuzzer
     private ArgumentAreaKeeper _keeper = null!;
     private HypervisorAreaCheck _hypervisorArea = null!;
     private long _repairs, _unrepaired;
+    private string? _areaFailure;
     private readonly SortedDictionary<string, HypercallTally> _byName = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, HypercallTally> _entriesByName = new(StringComparer.Ordinal);
     private long _calls, _entries, _continuations, _audits, _deliveries, _domains;
@@ -71,7 +72,7 @@ public sealed class HypercallFuzzer
     /// <summary>Builds a fresh machine and domain: at the start, and after the guest got its domain killed.</summary>
     private void StartDomain()
     {
-        if (_keeper != null) { _repairs += _keeper.Repairs; _unrepaired += _keeper.Unrepaired; }
+        if (_keeper != null) { _repairs += _keeper.Repairs; _unrepaired += _keeper.Unrepaired; _areaFailure = _keeper.LastFailure ?? _areaFailure; }
         _domains++;
         _machine = new Machine.Machine((uint)XenHypervisor.MachineRamBytes(_domainPages), _log);
         _cpu = _machine.Cpu;
@@ -130,7 +131,7 @@ public sealed class HypercallFuzzer
             if (progress != null && (i + 1) % progressEvery == 0) progress(i + 1);
         }
         return new FuzzCampaignResult(_seed, _calls, _entries, _continuations, _audits, _repairs + _keeper.Repairs,
-            _unrepaired + _keeper.Unrepaired, _deliveries, _domains, _byName, _entriesByName, finding);
+            _unrepaired + _keeper.Unrepaired, _keeper.LastFailure ?? _areaFailure, _deliveries, _domains, _byName, _entriesByName, finding);
     }
 
     /// <summary>

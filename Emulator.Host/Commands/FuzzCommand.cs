@@ -49,7 +49,7 @@ public static class FuzzCommand
         sb.Append(inv, $"emu fuzz hypercalls --seed {r.Seed}: {r.Calls} hypercalls ({r.Continuations} continuations, {r.MulticallEntries} multicall entries), ");
         sb.Append(inv, $"{r.Audits} audits, wall time {wall.TotalSeconds:F1} s\n");
         sb.Append(inv, $"domains {r.Domains} (a new one each time the guest got its domain killed), events delivered {r.EventDeliveries}, ");
-        sb.Append(inv, $"argument area mapped again {r.AreaRepairs} times ({r.AreaUnrepaired} times it could not be)\n");
+        sb.Append(inv, $"argument area mapped again {r.AreaRepairs} times ({r.AreaUnrepaired} times it could not be{(r.AreaFailure != null ? ", last: " + r.AreaFailure : "")})\n");
         Table(sb, "hypercall", r.ByName);
         if (r.EntriesByName.Count > 0) Table(sb, "in multicalls", r.EntriesByName);
         sb.Append(inv, $"violations: {r.Violations}\n");
