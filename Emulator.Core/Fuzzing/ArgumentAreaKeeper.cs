@@ -84,9 +84,10 @@ public sealed class ArgumentAreaKeeper
             foreach (var (mfn, entries) in _tables) Restore(mfn, entries);
             if (mmu.BaseMfn != _l3 && mmu.NewBaseptr(_l3) < 0)
             {
-                // A bootstrap table pinned as some other type keeps the L3 from validating: unpin it.
+                // A bootstrap table pinned (the L3 itself as another type) keeps the L3 from validating: unpin it.
                 foreach (var (mfn, _) in _tables)
-                    if (mfn != _l3 && mmu.IsPinned(mfn)) mmu.Unpin(mfn);
+                    if (mmu.IsPinned(mfn) && (mfn != _l3 || mmu.TypeOf(mfn) != PageType.L3)) mmu.Unpin(mfn);
+                foreach (var (mfn, entries) in _tables) Restore(mfn, entries);
                 mmu.NewBaseptr(_l3);
             }
         }
