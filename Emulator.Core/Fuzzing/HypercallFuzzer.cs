@@ -90,8 +90,13 @@ public sealed class HypercallFuzzer
         // Entries of a multicall; one preempted part-way reports its continuation (result = its own number) and runs again.
         if (!e.InMulticall || (e.Result > 0 && (uint)e.Result == e.Number)) return;
         _entries++;
-        Tally(_entriesByName, e.Name).Count(e.Result);
+        Tally(_entriesByName, TallyName(e.Number)).Count(e.Result);
     }
+
+    /// <summary>Numbers past Xen's last (hypfs_op, 42) are counted together.</summary>
+    public const string UnnamedNumbers = "(numbers above 42)";
+
+    private static string TallyName(uint nr) => nr <= 42 ? XenAbi.HypercallName(nr) : UnnamedNumbers;
 
     private static HypercallTally Tally(SortedDictionary<string, HypercallTally> d, string name)
     {
@@ -116,7 +121,7 @@ public sealed class HypercallFuzzer
             var call = _generator.Next();
             var (result, error) = Issue(call);
             _calls++;
-            Tally(_byName, call.Name).Count(result);
+            Tally(_byName, TallyName(call.Number)).Count(result);
             _generator.Learn(call, result);
             PassTime();
             // A domain the guest got killed (a callback it cannot take, a bad iret frame) is audited, then replaced.

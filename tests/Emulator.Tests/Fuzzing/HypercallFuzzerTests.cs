@@ -37,6 +37,7 @@ public sealed class HypercallFuzzerTests
         Assert.Equal(0, r.ByName["set_timer_op"].Failed);
         // Unknown numbers are refused; long lists were preempted and continued; multicalls ran entries.
         Assert.Contains(r.ByName, kv => kv.Key == "set_gdt" && kv.Value.Failed > 0 && kv.Value.Succeeded == 0);
+        Assert.True(r.ByName[HypercallFuzzer.UnnamedNumbers] is { Succeeded: 0, Failed: > 0 });
         Assert.True(r.Continuations > 0);
         Assert.True(r.EntriesByName["mmu_update"].Succeeded > 0 && r.EntriesByName["multicall"].Failed > 0);
     }
