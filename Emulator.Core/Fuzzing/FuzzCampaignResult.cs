@@ -2,7 +2,8 @@ namespace Emulator.Core.Fuzzing;
 
 /// <summary>
 /// The outcome of a hypercall fuzzing campaign: the calls issued (top-level traps, each counted
-/// once however often it was continued), the entries run inside multicalls, the audits made, how
+/// once however often it was continued), the entries run inside multicalls, the audits made (after
+/// each K-th call, and again after a repair of the argument area that followed one), how
 /// often the guest's argument area had to be mapped again (and could not be), the events delivered
 /// to the guest's callback, the domains used (one more each time the guest got its domain killed), the
 /// per-hypercall successes and failures of the calls (<paramref name="ByName"/>) and of the entries

@@ -124,15 +124,27 @@ public sealed class HypercallFuzzer
             Tally(_byName, TallyName(call.Number)).Count(result);
             _generator.Learn(call, result);
             PassTime();
-            // A domain the guest got killed (a callback it cannot take, a bad iret frame) is audited, then replaced.
+            // The audit judges the state the call left, before the keeper touches anything. A domain the
+            // guest got killed (a callback it cannot take, a bad iret frame) is audited, then replaced.
             bool dead = Hypervisor.DomainDead;
-            if (!dead) _keeper.Keep();
-            if (error != null || dead || (i + 1) % auditEvery == 0 || i + 1 == count)
+            bool audit = error != null || dead || (i + 1) % auditEvery == 0 || i + 1 == count;
+            if (audit)
             {
                 var violations = Check(error);
                 if (violations.Count > 0) finding = new FuzzFinding(_seed, i, call.Describe(result), violations);
             }
-            if (dead && finding == null) StartDomain();
+            if (finding == null && dead) StartDomain();
+            else if (finding == null)
+            {
+                // The keeper's repairs go through the PV MMU too: audited after the call they follow.
+                long repairs = _keeper.Repairs;
+                _keeper.Keep();
+                if (audit && _keeper.Repairs != repairs)
+                {
+                    var violations = Check(null);
+                    if (violations.Count > 0) finding = new FuzzFinding(_seed, i, "the argument area's repair after " + call.Describe(result), violations);
+                }
+            }
             if (progress != null && (i + 1) % progressEvery == 0) progress(i + 1);
         }
         return new FuzzCampaignResult(_seed, _calls, _entries, _continuations, _audits, _repairs + _keeper.Repairs,

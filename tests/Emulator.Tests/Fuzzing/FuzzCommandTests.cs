@@ -55,7 +55,7 @@ public sealed class FuzzCommandTests
         var (status, stdout, stderr) = CapturedCli.Emu("fuzz", "hypercalls", "--seed", "5", "--count", "300");
         Assert.True(status == ExitStatus.Success, stdout + stderr);
         Assert.StartsWith("emu fuzz hypercalls --seed 5: 300 hypercalls (", stdout);
-        Assert.Contains("300 audits, wall time ", stdout);
+        Assert.Matches(@"\), \d+ audits, wall time ", stdout);
         Assert.Matches(@"\n  mmu_update +\d+ +\d+\n", stdout);
         Assert.EndsWith("violations: 0\n", stdout);
         Assert.Contains("emu: fuzz: seed 5, 300 hypercalls, audit after every 1", stderr);
