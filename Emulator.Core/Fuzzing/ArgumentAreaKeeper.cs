@@ -21,7 +21,9 @@ public sealed class ArgumentAreaKeeper
     private readonly uint _l3;
     private readonly uint _start, _pages;
     /// <summary>The bootstrap tables on the way to the area, innermost (L1s) first, with their contents at the start.</summary>
-    private readonly List<(uint Mfn, ulong[] Entries)> _tables = new();
+    private readonly List<(uint Mfn, int Level, ulong[] Entries)> _tables = new();
+    /// <summary>The machine addresses of the entries that map the area (its L1 entries, their L2 entries, the L3 slot).</summary>
+    private readonly HashSet<uint> _onTheWay = new();
 
     public ArgumentAreaKeeper(XenHypervisor hv, Cpu.Cpu cpu, XenDomainInfo info, uint start, uint bytes)
     {
@@ -38,6 +40,9 @@ public sealed class ArgumentAreaKeeper
             uint va = start + p * 4096;
             uint l2 = (uint)((mem.Read64((_l3 << 12) + (va >> 30) * 8) & PvMmu.AddressMask) >> 12);
             uint l1 = (uint)((mem.Read64((l2 << 12) + ((va >> 21) & 511) * 8) & PvMmu.AddressMask) >> 12);
+            _onTheWay.Add((_l3 << 12) + (va >> 30) * 8);
+            _onTheWay.Add((l2 << 12) + ((va >> 21) & 511) * 8);
+            _onTheWay.Add((l1 << 12) + ((va >> 12) & 511) * 8);
             if (!l1s.Contains(l1)) l1s.Add(l1);
         }
         // Every L2 of the bootstrap L3 (slot 3's, the pae_xen_l2, included): the L3 validates only with all of them valid.
@@ -46,11 +51,11 @@ public sealed class ArgumentAreaKeeper
             ulong e = mem.Read64((_l3 << 12) + i * 8);
             if ((e & PvMmu.P) != 0 && !l2s.Contains((uint)((e & PvMmu.AddressMask) >> 12))) l2s.Add((uint)((e & PvMmu.AddressMask) >> 12));
         }
-        foreach (uint t in l1s.Concat(l2s).Append(_l3))
+        foreach (var (t, level) in l1s.Select(t => (t, 1)).Concat(l2s.Select(t => (t, 2))).Append((_l3, 3)))
         {
-            var entries = new ulong[t == _l3 ? 4 : 512];
+            var entries = new ulong[level == 3 ? 4 : 512];
             for (uint i = 0; i < entries.Length; i++) entries[i] = mem.Read64((t << 12) + i * 8);
-            _tables.Add((t, entries));
+            _tables.Add((t, level, entries));
         }
     }
 
@@ -81,13 +86,13 @@ public sealed class ArgumentAreaKeeper
         // the second (after NEW_BASEPTR validated them again) can take validated updates.
         for (int pass = 0; pass < 2; pass++)
         {
-            foreach (var (mfn, entries) in _tables) Restore(mfn, entries);
+            foreach (var (mfn, level, entries) in _tables) Restore(mfn, level, entries);
             if (mmu.BaseMfn != _l3 && mmu.NewBaseptr(_l3) < 0)
             {
                 // A bootstrap table pinned (the L3 itself as another type) keeps the L3 from validating: unpin it.
-                foreach (var (mfn, _) in _tables)
+                foreach (var (mfn, _, _) in _tables)
                     if (mmu.IsPinned(mfn) && (mfn != _l3 || mmu.TypeOf(mfn) != PageType.L3)) mmu.Unpin(mfn);
-                foreach (var (mfn, entries) in _tables) Restore(mfn, entries);
+                foreach (var (mfn, level, entries) in _tables) Restore(mfn, level, entries);
                 mmu.NewBaseptr(_l3);
             }
         }
@@ -101,18 +106,33 @@ public sealed class ArgumentAreaKeeper
         return false;
     }
 
-    /// <summary>Puts back each entry of a table that changed; one refused because its frame is pinned as a table is retried once unpinned.</summary>
-    private void Restore(uint table, ulong[] entries)
+    /// <summary>
+    /// Puts back each entry of a bootstrap table (at <paramref name="level"/>) that changed. An entry
+    /// on the way to the area whose frame is pinned as a table is retried once the frame is unpinned.
+    /// Elsewhere the guest settles for less, so that the table validates: a frame that became a page
+    /// table is mapped read-only, an L2 entry whose frame cannot be an L1 any more is cleared, and an
+    /// entry that still does not validate is cleared.
+    /// </summary>
+    private void Restore(uint table, int level, ulong[] entries)
     {
         var mmu = _hv.Mmu;
         for (uint i = 0; i < entries.Length; i++)
         {
-            ulong ma = ((ulong)table << 12) + i * 8;
-            if (_hv.Memory.Read64((uint)ma) == entries[i]) continue;
-            if (mmu.UpdateEntry(ma, entries[i], preserveAd: false) >= 0) continue;
-            uint target = (uint)((entries[i] & PvMmu.AddressMask) >> 12);
-            if (target < mmu.FrameCount && mmu.IsPinned(target) && mmu.Unpin(target) == 0)
-                mmu.UpdateEntry(ma, entries[i], preserveAd: false);
+            uint ma = (table << 12) + i * 8;
+            ulong value = entries[i];
+            if (_hv.Memory.Read64(ma) == value) continue;
+            uint target = (uint)((value & PvMmu.AddressMask) >> 12);
+            bool onTheWay = _onTheWay.Contains(ma);
+            if ((value & PvMmu.P) != 0 && target < mmu.FrameCount && !onTheWay)
+            {
+                PageType t = mmu.TypeOf(target);
+                if (level == 1 && t is PageType.L1 or PageType.L2 or PageType.L2Xen or PageType.L3) value &= ~PvMmu.RW;
+                if (level == 2 && t != PageType.None && t != PageType.L1) value = 0;
+            }
+            if (mmu.UpdateEntry(ma, value, preserveAd: false) >= 0) continue;
+            if (target < mmu.FrameCount && mmu.IsPinned(target) && mmu.Unpin(target) == 0 &&
+                mmu.UpdateEntry(ma, value, preserveAd: false) >= 0) continue;
+            if (!onTheWay && level < 3) mmu.UpdateEntry(ma, 0, preserveAd: false);
         }
     }
 }
