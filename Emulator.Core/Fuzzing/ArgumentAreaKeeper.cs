@@ -110,8 +110,8 @@ public sealed class ArgumentAreaKeeper
     /// Puts back each entry of a bootstrap table (at <paramref name="level"/>) that changed. An entry
     /// on the way to the area whose frame is pinned as a table is retried once the frame is unpinned.
     /// Elsewhere the guest settles for less, so that the table validates: a frame that became a page
-    /// table is mapped read-only, an L2 entry whose frame cannot be an L1 any more is cleared, and an
-    /// entry that still does not validate is cleared.
+    /// table is mapped read-only, an L2 entry is kept only to an L1 in use (another frame's contents
+    /// may not validate as an L1 any more), and an entry that still does not validate is cleared.
     /// </summary>
     private void Restore(uint table, int level, ulong[] entries)
     {
@@ -127,7 +127,8 @@ public sealed class ArgumentAreaKeeper
             {
                 PageType t = mmu.TypeOf(target);
                 if (level == 1 && t is PageType.L1 or PageType.L2 or PageType.L2Xen or PageType.L3) value &= ~PvMmu.RW;
-                if (level == 2 && t != PageType.None && t != PageType.L1) value = 0;
+                // Only L1s already in use: another frame's contents may no longer validate as an L1.
+                if (level == 2 && t != PageType.L1) value = 0;
             }
             if (mmu.UpdateEntry(ma, value, preserveAd: false) >= 0) continue;
             if (target < mmu.FrameCount && mmu.IsPinned(target) && mmu.Unpin(target) == 0 &&
