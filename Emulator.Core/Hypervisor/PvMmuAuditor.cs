@@ -13,7 +13,9 @@ public sealed record PvMmuViolation(uint Mfn, string What)
 /// every entry on the way. Violations: a frame referenced as two types at once (a page table that is
 /// also mapped writable), an entry mapping a frame the domain does not own (hypervisor memory) or
 /// beyond RAM, flags a level forbids, a pae_xen_l2 whose hypervisor slots were changed, and any
-/// general count, type count or type that differs from the recount. Reads memory only.
+/// general count, type count or type that differs from the recount. Reads memory only. One
+/// instance can audit the same domain again and again (<see cref="AuditNow"/>) without allocating
+/// anything while the bookkeeping is exact, which is what a fuzzer auditing after every hypercall needs.
 /// </summary>
 public sealed class PvMmuAuditor
 {
@@ -26,7 +28,7 @@ public sealed class PvMmuAuditor
     private readonly List<PvMmuViolation> _violations = new();
     private readonly Queue<uint> _tables = new();
 
-    private PvMmuAuditor(XenHypervisor hv)
+    public PvMmuAuditor(XenHypervisor hv)
     {
         _mmu = hv.Mmu;
         _mem = hv.Memory;
@@ -45,11 +47,24 @@ public sealed class PvMmuAuditor
         return a._violations;
     }
 
+    /// <summary>Audits the domain again from scratch; the list is only valid until the next call.</summary>
+    public IReadOnlyList<PvMmuViolation> AuditNow()
+    {
+        Array.Clear(_refs);
+        Array.Clear(_typeRefs);
+        Array.Clear(_type);
+        Array.Clear(_walked);
+        _violations.Clear();
+        _tables.Clear();
+        Run();
+        return _violations;
+    }
+
     private void Run()
     {
         for (uint mfn = 0; mfn < _mmu.FrameCount; mfn++)
-            if (_mmu.IsPinned(mfn)) Reference(mfn, mfn, _mmu.TypeOf(mfn), "a pin");
-        if (_mmu.BaseMfn != uint.MaxValue) Reference(_mmu.BaseMfn, _mmu.BaseMfn, PageType.L3, "CR3");
+            if (_mmu.IsPinned(mfn)) Reference(mfn, mfn, _mmu.TypeOf(mfn), PageType.None, PinHolder);
+        if (_mmu.BaseMfn != uint.MaxValue) Reference(_mmu.BaseMfn, _mmu.BaseMfn, PageType.L3, PageType.None, BaseHolder);
         while (_tables.Count > 0) Walk(_tables.Dequeue());
 
         for (uint mfn = 0; mfn < _mmu.FrameCount; mfn++)
@@ -67,8 +82,21 @@ public sealed class PvMmuAuditor
 
     private static bool IsPageTable(PageType t) => t is PageType.L1 or PageType.L2 or PageType.L2Xen or PageType.L3;
 
-    /// <summary>Counts one reference of type <paramref name="t"/> (None: a general reference only) held by <paramref name="from"/>.</summary>
-    private void Reference(uint target, uint from, PageType t, string holder)
+    private const int PinHolder = -1, BaseHolder = -2;
+
+    /// <summary>Who holds a reference, for a report: a pin, CR3, or slot <paramref name="slot"/> of a table typed <paramref name="table"/>.</summary>
+    private static string Holder(PageType table, int slot) => slot switch
+    {
+        PinHolder => "a pin",
+        BaseHolder => "CR3",
+        _ => $"{table}[{slot}]",
+    };
+
+    /// <summary>
+    /// Counts one reference of type <paramref name="t"/> (None: a general reference only) held by
+    /// <paramref name="from"/> (slot <paramref name="slot"/> of a table typed <paramref name="fromType"/>, or a pin or CR3).
+    /// </summary>
+    private void Reference(uint target, uint from, PageType t, PageType fromType, int slot)
     {
         _refs[target]++;
         if (t == PageType.None) return;
@@ -76,7 +104,7 @@ public sealed class PvMmuAuditor
         {
             string what = t == PageType.Writable || _type[target] == PageType.Writable
                 ? "a page-table frame mapped writable" : "referenced as two page-table types";
-            Report(target, $"{what}: {_type[target]} and {t} (by {holder} in mfn 0x{from:X})");
+            Report(target, $"{what}: {_type[target]} and {t} (by {Holder(fromType, slot)} in mfn 0x{from:X})");
             return;
         }
         _type[target] = t;
@@ -98,20 +126,19 @@ public sealed class PvMmuAuditor
         {
             ulong e = _mem.Read64((table << 12) + i * 8);
             if ((e & PvMmu.P) == 0) continue;
-            string holder = $"{t}[{i}]";
-            if ((e & ~PvMmu.AddressMask & ~allowed) != 0) Report(table, $"{holder} = 0x{e:X16} has flags a {t} entry may not carry");
+            if ((e & ~PvMmu.AddressMask & ~allowed) != 0) Report(table, $"{Holder(t, (int)i)} = 0x{e:X16} has flags a {t} entry may not carry");
             ulong target = (e & PvMmu.AddressMask) >> 12;
-            if (target >= _mmu.FrameCount) { Report(table, $"{holder} maps frame 0x{target:X}, beyond RAM"); continue; }
+            if (target >= _mmu.FrameCount) { Report(table, $"{Holder(t, (int)i)} maps frame 0x{target:X}, beyond RAM"); continue; }
             uint mfn = (uint)target;
             if (_mmu.OwnerOf(mfn) != FrameOwner.Domain)
-                Report(table, $"{holder} maps mfn 0x{mfn:X}, which the domain does not own ({_mmu.OwnerOf(mfn)})");
+                Report(table, $"{Holder(t, (int)i)} maps mfn 0x{mfn:X}, which the domain does not own ({_mmu.OwnerOf(mfn)})");
             PageType refType = t switch
             {
                 PageType.L1 => (e & PvMmu.RW) != 0 ? PageType.Writable : PageType.None,
                 PageType.L3 => i == 3 ? PageType.L2Xen : PageType.L2,
                 _ => PageType.L1,
             };
-            Reference(mfn, table, refType, holder);
+            Reference(mfn, table, refType, t, (int)i);
         }
         if (t == PageType.L2Xen)
             for (int i = PvMmu.XenL2FirstSlot; i < 512; i++)

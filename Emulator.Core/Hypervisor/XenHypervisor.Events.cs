@@ -5,7 +5,8 @@ using static Emulator.Core.Hypervisor.XenAbi;
 namespace Emulator.Core.Hypervisor;
 
 /// <summary>
-/// Event channels (2-level ABI, XEN-ABI.md §4 shared_info and §5 event_channel_op), the upcall
+/// Event channels (2-level ABI, XEN-ABI.md §4 shared_info and §5 event_channel_op: bind_virq, close,
+/// send, status, alloc_unbound, bind_ipi, unmask), the upcall
 /// through the event callback with evtchn_upcall_mask as the virtual interrupt flag, the
 /// single-shot timer on virtual system time, and vcpu_time_info.
 /// System time is virtual: nanoseconds = ticks × (10^9 / <see cref="VirtualClock.TicksPerSecond"/>).
@@ -173,6 +174,30 @@ public sealed partial class XenHypervisor
                         case PortState.Unbound: return 0; // nobody is connected: the notification is dropped
                         default: return -EINVAL;          // a VIRQ is sent by the hypervisor only
                     }
+                }
+            case 5: // status {dom, port, OUT status, vcpu, union}
+                {
+                    Span<byte> st = stackalloc byte[24];
+                    if (!ReadGuest(arg, st)) return -EFAULT;
+                    if (!IsSelf(BitConverter.ToUInt16(st))) return -ESRCH;
+                    uint port = BitConverter.ToUInt32(st[4..]);
+                    if (port >= NrEventChannels) return -EINVAL; // port 0 is valid: reserved, reported closed
+                    st[8..].Clear();
+                    switch (_ports[port])
+                    {
+                        case PortState.Unbound:
+                            BitConverter.TryWriteBytes(st[8..], 1u);
+                            BitConverter.TryWriteBytes(st[16..], OwnDomid); // the remote end alloc_unbound allowed: this domain
+                            break;
+                        case PortState.Virq:
+                            BitConverter.TryWriteBytes(st[8..], 4u);
+                            BitConverter.TryWriteBytes(st[16..], (uint)_portVirq[port]);
+                            break;
+                        case PortState.Ipi:
+                            BitConverter.TryWriteBytes(st[8..], 5u);
+                            break;
+                    }
+                    return WriteGuest(arg, st) ? 0 : -EFAULT; // vcpu (at 12) is 0: the only vCPU is notified
                 }
             case 6: // alloc_unbound {dom, remote_dom, OUT port}
                 {

@@ -21,29 +21,14 @@ public static class BenchCommandLine
         bool debugger = false;
         for (int i = 0; i < args.Count; i++)
         {
-            string word = args[i];
-            if (!word.StartsWith('-') || word == "-" || word == "--")
-                throw new UsageException($"unexpected argument '{word}' for emu bench (every option starts with a dash)", HelpTopic);
-            string name = word.StartsWith("--") ? word[2..] : word[1..];
-            string? inlineValue = null;
-            int eq = name.IndexOf('=');
-            if (eq >= 0)
-            {
-                inlineValue = name[(eq + 1)..];
-                name = name[..eq];
-            }
+            var option = OptionWord.Parse(args[i], "emu bench", HelpTopic);
+            string word = option.Word;
+            string Value(string what) => option.Value(args, ref i, what);
 
-            string Value(string what)
-            {
-                if (inlineValue != null) return inlineValue;
-                if (i + 1 >= args.Count) throw new UsageException($"option {word} needs a value ({what})", HelpTopic);
-                return args[++i];
-            }
-
-            switch (name)
+            switch (option.Name)
             {
                 case "h" or "help":
-                    if (inlineValue != null) throw new UsageException($"option {word} takes no value", HelpTopic);
+                    option.NoValue();
                     return new HelpRequest(HelpTopic);
                 case "runs": runs = (int)ParseNumber(Value("a number of runs"), word, 1, BenchRequest.MaxRuns); break;
                 case "warmup": warmup = (int)ParseNumber(Value("a number of runs"), word, 0, BenchRequest.MaxRuns); break;
@@ -52,7 +37,7 @@ public static class BenchCommandLine
                 case "json": json = NonEmpty(Value("a file name"), word); break;
                 case "compare": compare = NonEmpty(Value("a saved JSON result"), word); break;
                 case "qemu":
-                    if (inlineValue != null) throw new UsageException($"option {word} takes no value", HelpTopic);
+                    option.NoValue();
                     qemu = true;
                     break;
                 case "debugger":

@@ -23,6 +23,7 @@ public static class CommandLineParser
         {
             case "-h" or "-help" or "--help" or "help":
                 if (args.Count > 1 && args[1] is "run" or "trace" or BenchCommandLine.HelpTopic) return new HelpRequest(args[1]);
+                if (args.Count > 1 && args[1] == FuzzCommandLine.HelpTopic) return new HelpRequest(args[1]);
                 if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the commands are run, trace and bench");
                 return new HelpRequest(null);
             case "-version" or "--version":
@@ -33,6 +34,7 @@ public static class CommandLineParser
                 return TraceCommandLine.Parse(args.Skip(1).ToArray());
             case "bench":
                 return BenchCommandLine.Parse(args.Skip(1).ToArray());
+            case "fuzz": return FuzzCommandLine.Parse(args.Skip(1).ToArray());
         }
         if (first.StartsWith('-'))
             throw new UsageException($"unknown option '{first}' (options come after the command: emu run {first} ...)");

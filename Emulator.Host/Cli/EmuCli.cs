@@ -23,6 +23,7 @@ public static class EmuCli
 
         switch (request)
         {
+            case HelpRequest { Topic: FuzzCommandLine.HelpTopic }: WriteStdout(console, HelpText.Fuzz); return ExitStatus.Success;
             case HelpRequest h:
                 WriteStdout(console, h.Topic switch { "run" => HelpText.Run, "trace" => HelpText.Trace, BenchCommandLine.HelpTopic => HelpText.Bench, _ => HelpText.Main });
                 return ExitStatus.Success;
@@ -37,6 +38,7 @@ public static class EmuCli
                 return TraceCommand.Stats(s, console);
             case BenchRequest b:
                 return BenchCommand.Execute(b, console);
+            case FuzzRequest f: return FuzzCommand.Execute(f, console);
             default:
                 throw new InvalidOperationException($"unhandled request {request}");
         }

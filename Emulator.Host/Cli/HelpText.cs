@@ -38,6 +38,7 @@ public static class HelpText
           emu trace diff A B       compare two boot traces to their first divergence (`emu trace --help`)
           emu trace stats FILE     count a trace's events per type and its hypercalls per name
           emu bench [options]      measure the emulator's speed, MIPS per workload (see `emu bench --help`)
+          emu fuzz hypercalls      fuzz the hypervisor's hypercalls, auditing the PV MMU (`emu fuzz --help`)
           emu --help               show this help
           emu run --help           show the options of `emu run`
           emu --version            show the version
@@ -45,6 +46,33 @@ public static class HelpText
         With no image, `emu run` boots the demo guest, the toy kernel (guests/build/toykernel.elf).
 
         {ExitStatuses}
+        """;
+
+    public const string Fuzz = """
+        Usage: emu fuzz hypercalls [--seed S] [--count N] [--audit-every K]
+
+        Acts for a hostile PV guest on a domain built from the hostile guest (guests/build/hostile.elf,
+        or the directory named by EMU_GUESTS): issues seeded random and mutated mmu_update, mmuext_op,
+        update_va_mapping, multicall (nested and long ones), set_trap_table, event_channel_op,
+        set_timer_op, vcpu_op and unknown hypercalls through the hypervisor's int 0x82 entry, with
+        argument buffers (and bad pointers) in guest memory. After every K calls the PV MMU is audited
+        from scratch: every table in use walked, every page type and reference recounted; no writable
+        mapping of a page table, no mapping of a frame the domain does not own or of hypervisor
+        memory, counts equal to the recount, CR3 on the PV MMU's base. The first violation stops the
+        campaign and prints a reproducer (seed, iteration, the decoded call, the violation).
+
+        Options:
+          --seed S              the campaign's seed, decimal or 0x hex (default 1): same seed, same calls
+          --count N             hypercalls to issue (default 100000)
+          --audit-every K       audit after every K-th call and after the last (default 1)
+          -h, --help            show this help
+
+        Progress goes to stderr; the summary (calls, successes and failures per hypercall, violations,
+        wall time) to stdout. Exit status: 0 no violation, 1 a violation was found, 2 bad command line
+        or the hostile guest is not built.
+
+        Example:
+          emu fuzz hypercalls --seed 1 --count 1000000
         """;
 
     public const string Bench = """

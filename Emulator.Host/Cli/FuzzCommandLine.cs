@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace Emulator.Host.Cli;
+
+/// <summary>
+/// Parses `emu fuzz TARGET [options]` (the words after "fuzz"), with the spelling rules of
+/// <see cref="CommandLineParser"/>: one or two dashes, and NAME=VALUE in one word. The one target is
+/// "hypercalls".
+/// </summary>
+public static class FuzzCommandLine
+{
+    public const string HelpTopic = "fuzz";
+    public const string HypercallsTarget = "hypercalls";
+
+    public static CliRequest Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0) throw new UsageException($"emu fuzz needs a target (the one target is `{HypercallsTarget}`)", HelpTopic);
+        if (args[0] is "-h" or "-help" or "--help") return new HelpRequest(HelpTopic);
+        if (args[0] != HypercallsTarget)
+            throw new UsageException($"unknown fuzz target '{args[0]}' (the one target is `{HypercallsTarget}`)", HelpTopic);
+        ulong seed = FuzzRequest.DefaultSeed;
+        long count = FuzzRequest.DefaultCount;
+        int auditEvery = FuzzRequest.DefaultAuditEvery;
+        for (int i = 1; i < args.Count; i++)
+        {
+            var option = OptionWord.Parse(args[i], $"emu fuzz {HypercallsTarget}", HelpTopic);
+            string word = option.Word;
+            switch (option.Name)
+            {
+                case "h" or "help":
+                    option.NoValue();
+                    return new HelpRequest(HelpTopic);
+                case "seed": seed = ParseNumber(option.Value(args, ref i, "a seed"), word, 0, ulong.MaxValue); break;
+                case "count": count = (long)ParseNumber(option.Value(args, ref i, "a number of hypercalls"), word, 1, (ulong)FuzzRequest.MaxCount); break;
+                case "audit-every": auditEvery = (int)ParseNumber(option.Value(args, ref i, "a number of hypercalls"), word, 1, int.MaxValue); break;
+                default:
+                    throw new UsageException($"unknown option '{word}' for emu fuzz {HypercallsTarget}", HelpTopic);
+            }
+        }
+        return new FuzzRequest(seed, count, auditEvery);
+    }
+
+    /// <summary>A whole number in decimal, or in hex with 0x.</summary>
+    private static ulong ParseNumber(string text, string option, ulong min, ulong max)
+    {
+        bool hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        string digits = hex ? text[2..] : text;
+        if (digits.Length == 0 || !(hex ? digits.All(char.IsAsciiHexDigit) : digits.All(char.IsAsciiDigit)) ||
+            !ulong.TryParse(digits, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) ||
+            n < min || n > max)
+            throw new UsageException($"bad value '{text}' for {option}: expected a whole number from {min} to {max}", HelpTopic);
+        return n;
+    }
+}

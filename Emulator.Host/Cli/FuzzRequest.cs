@@ -1,0 +1,15 @@
+namespace Emulator.Host.Cli;
+
+/// <summary>
+/// `emu fuzz hypercalls`: a hypercall fuzzing campaign against the hypervisor.
+/// </summary>
+/// <param name="Seed">The campaign's seed: the same seed issues the same calls.</param>
+/// <param name="Count">How many hypercalls to issue.</param>
+/// <param name="AuditEvery">Audit the PV MMU from scratch after every K-th call (and after the last).</param>
+public sealed record FuzzRequest(ulong Seed, long Count, int AuditEvery) : CliRequest
+{
+    public const ulong DefaultSeed = 1;
+    public const long DefaultCount = 100_000;
+    public const int DefaultAuditEvery = 1;
+    public const long MaxCount = 1_000_000_000_000;
+}
