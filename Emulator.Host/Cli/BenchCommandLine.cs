@@ -41,7 +41,7 @@ public static class BenchCommandLine
                     qemu = true;
                     break;
                 case "debugger":
-                    if (inlineValue != null) throw new UsageException($"option {word} takes no value", HelpTopic);
+                    option.NoValue();
                     debugger = true;
                     break;
                 default:
