@@ -43,7 +43,6 @@ public sealed class DebugEngine
     {
         Cpu = cpu;
         cpu.Debugger = this;
-        cpu.Ports.DebugAccess = OnPortAccess;
         cpu.Memory.DebugWatchWrite += OnWatchedWrite;
         if (hypervisor != null) hypervisor.HypercallCompleted += OnHypercall;
     }
@@ -91,6 +90,7 @@ public sealed class DebugEngine
             _vectors.Clear();
             _stepOverReturn = null;
             _runUntil = null;
+            UpdateHooks();
             foreach (var w in _watches) Cpu.Memory.UnwatchDebugRange(w.Physical, w.Length);
             _watches.Clear();
             HypercallBreak = null;
@@ -187,12 +187,22 @@ public sealed class DebugEngine
     }
 
     /// <summary>Stops after each IN/OUT on <paramref name="port"/>.</summary>
-    public void AddPortBreakpoint(ushort port) { lock (_gate) _ports.TryAdd(port, 0); }
-    public bool RemovePortBreakpoint(ushort port) { lock (_gate) return _ports.Remove(port); }
+    public void AddPortBreakpoint(ushort port) { lock (_gate) { _ports.TryAdd(port, 0); UpdateHooks(); } }
+    public bool RemovePortBreakpoint(ushort port) { lock (_gate) { bool removed = _ports.Remove(port); UpdateHooks(); return removed; } }
 
     /// <summary>Stops when an exception or interrupt with <paramref name="vector"/> is delivered.</summary>
-    public void AddVectorBreakpoint(byte vector) { lock (_gate) _vectors.TryAdd(vector, 0); }
-    public bool RemoveVectorBreakpoint(byte vector) { lock (_gate) return _vectors.Remove(vector); }
+    public void AddVectorBreakpoint(byte vector) { lock (_gate) { _vectors.TryAdd(vector, 0); UpdateHooks(); } }
+    public bool RemoveVectorBreakpoint(byte vector) { lock (_gate) { bool removed = _vectors.Remove(vector); UpdateHooks(); return removed; } }
+
+    // Port accesses and event deliveries reach the engine only while something listens for them:
+    // an idle engine costs no lock per I/O or per interrupt.
+    private volatile bool _listenToEvents;
+
+    private void UpdateHooks()
+    {
+        Cpu.Ports.DebugAccess = _ports.Count > 0 || _runUntil == RunUntilEvent.PortAccess ? OnPortAccess : null;
+        _listenToEvents = _vectors.Count > 0 || _runUntil is RunUntilEvent.Exception or RunUntilEvent.Interrupt;
+    }
 
     /// <summary>Every breakpoint with its hit count: "exec 0x...", "port 0x...", "vector N".</summary>
     public IReadOnlyList<(string What, long Hits)> Breakpoints()
@@ -216,6 +226,7 @@ public sealed class DebugEngine
         {
             if (_stop == null || _stop.Kind == StopKind.Exited) return;
             _runUntil = what;
+            UpdateHooks();
             Rearm();
             ResumeLocked();
         }
@@ -380,6 +391,7 @@ public sealed class DebugEngine
             if (_runUntil == RunUntilEvent.PortAccess)
             {
                 _runUntil = null;
+                UpdateHooks();
                 _pending ??= new DebugStop(StopKind.Port, LinearEip(), Cpu.Clock.Now, $"{(write ? "out" : "in")} port 0x{port:x4} value 0x{value:x}");
                 Rearm();
             }
@@ -394,12 +406,14 @@ public sealed class DebugEngine
     /// <summary>Called by the CPU for every delivered exception or interrupt while an engine is attached.</summary>
     internal void OnEventDelivered(byte vector, EventKind kind)
     {
+        if (!_listenToEvents) return;
         lock (_gate)
         {
             if (_runUntil is { } until && until != RunUntilEvent.Hypercall && until != RunUntilEvent.PortAccess &&
                 (until == RunUntilEvent.Exception) == (kind != EventKind.External))
             {
                 _runUntil = null;
+                UpdateHooks();
                 _pending ??= new DebugStop(StopKind.Vector, LinearEip(), Cpu.Clock.Now,
                     $"{(kind == EventKind.External ? "interrupt" : "exception")} vector {vector} delivered");
                 Rearm();
@@ -418,6 +432,7 @@ public sealed class DebugEngine
             lock (_gate)
             {
                 _runUntil = null;
+                UpdateHooks();
                 _pending ??= new DebugStop(StopKind.Hypercall, LinearEip(), Cpu.Clock.Now, e.Describe());
                 Rearm();
             }

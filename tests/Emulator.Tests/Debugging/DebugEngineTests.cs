@@ -47,6 +47,19 @@ public sealed class DebugEngineTests
     }
 
     [Fact]
+    public void AnIdleEngineHooksNothingPerInstructionOrPerAccess()
+    {
+        var machine = new Machine(4u << 20, Logger.None);
+        var engine = new DebugEngine(machine.Cpu);
+        Assert.Same(engine, machine.Cpu.Debugger);
+        Assert.Null(machine.Ports.DebugAccess);
+        engine.AddPortBreakpoint(0x80);
+        Assert.NotNull(machine.Ports.DebugAccess);
+        engine.RemovePortBreakpoint(0x80);
+        Assert.Null(machine.Ports.DebugAccess); // back to no call per port access
+    }
+
+    [Fact]
     public void StartsPausedBeforeTheFirstInstructionThenStepsOneInstructionAtATime()
     {
         using var r = new Run();
