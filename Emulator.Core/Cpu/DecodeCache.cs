@@ -106,6 +106,9 @@ internal sealed class DecodeCache
         foreach (uint pfn in _allocated)
         {
             var page = _pages[pfn]!;
+            // No chunk marked: no slot is valid (Commit marks every chunk it fills, a write clears
+            // the slots of the chunks it unmarks), and the page is no longer watched.
+            if (page.ChunkMask == 0) continue;
             _memory.ClearCodePage(pfn);
             Array.Clear(page.State);
             page.ChunkMask = 0;

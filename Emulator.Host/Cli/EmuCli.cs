@@ -39,6 +39,7 @@ public static class EmuCli
             case BenchRequest b:
                 return BenchCommand.Execute(b, console);
             case FuzzRequest f: return FuzzCommand.Execute(f, console);
+            case CpuFuzzRequest c: return FuzzCommand.ExecuteCpu(c, console);
             default:
                 throw new InvalidOperationException($"unhandled request {request}");
         }

@@ -4,26 +4,28 @@ namespace Emulator.Host.Cli;
 
 /// <summary>
 /// Parses `emu fuzz TARGET [options]` (the words after "fuzz"), with the spelling rules of
-/// <see cref="CommandLineParser"/>: one or two dashes, and NAME=VALUE in one word. The one target is
-/// "hypercalls".
+/// <see cref="CommandLineParser"/>: one or two dashes, and NAME=VALUE in one word. The targets are
+/// "hypercalls" and "cpu".
 /// </summary>
 public static class FuzzCommandLine
 {
     public const string HelpTopic = "fuzz";
     public const string HypercallsTarget = "hypercalls";
+    public const string CpuTarget = "cpu";
 
     public static CliRequest Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0) throw new UsageException($"emu fuzz needs a target (the one target is `{HypercallsTarget}`)", HelpTopic);
+        if (args.Count == 0) throw new UsageException($"emu fuzz needs a target (`{HypercallsTarget}` or `{CpuTarget}`)", HelpTopic);
         if (args[0] is "-h" or "-help" or "--help") return new HelpRequest(HelpTopic);
-        if (args[0] != HypercallsTarget)
-            throw new UsageException($"unknown fuzz target '{args[0]}' (the one target is `{HypercallsTarget}`)", HelpTopic);
+        if (args[0] != HypercallsTarget && args[0] != CpuTarget)
+            throw new UsageException($"unknown fuzz target '{args[0]}' (the targets are `{HypercallsTarget}` and `{CpuTarget}`)", HelpTopic);
+        string target = args[0];
         ulong seed = FuzzRequest.DefaultSeed;
         long count = FuzzRequest.DefaultCount;
         int auditEvery = FuzzRequest.DefaultAuditEvery;
         for (int i = 1; i < args.Count; i++)
         {
-            var option = OptionWord.Parse(args[i], $"emu fuzz {HypercallsTarget}", HelpTopic);
+            var option = OptionWord.Parse(args[i], $"emu fuzz {target}", HelpTopic);
             string word = option.Word;
             switch (option.Name)
             {
@@ -31,12 +33,13 @@ public static class FuzzCommandLine
                     option.NoValue();
                     return new HelpRequest(HelpTopic);
                 case "seed": seed = ParseNumber(option.Value(args, ref i, "a seed"), word, 0, ulong.MaxValue); break;
-                case "count": count = (long)ParseNumber(option.Value(args, ref i, "a number of hypercalls"), word, 1, (ulong)FuzzRequest.MaxCount); break;
-                case "audit-every": auditEvery = (int)ParseNumber(option.Value(args, ref i, "a number of hypercalls"), word, 1, int.MaxValue); break;
+                case "count": count = (long)ParseNumber(option.Value(args, ref i, target == CpuTarget ? "a number of cases" : "a number of hypercalls"), word, 1, (ulong)FuzzRequest.MaxCount); break;
+                case "audit-every" when target == HypercallsTarget: auditEvery = (int)ParseNumber(option.Value(args, ref i, "a number of hypercalls"), word, 1, int.MaxValue); break;
                 default:
-                    throw new UsageException($"unknown option '{word}' for emu fuzz {HypercallsTarget}", HelpTopic);
+                    throw new UsageException($"unknown option '{word}' for emu fuzz {target}", HelpTopic);
             }
         }
+        if (target == CpuTarget) return new CpuFuzzRequest(seed, count);
         return new FuzzRequest(seed, count, auditEvery);
     }
 

@@ -13,3 +13,8 @@ public sealed record FuzzRequest(ulong Seed, long Count, int AuditEvery) : CliRe
     public const int DefaultAuditEvery = 1;
     public const long MaxCount = 1_000_000_000_000;
 }
+
+/// <summary>`emu fuzz cpu`: random code on a bare CPU, checking the invariants of <c>CpuFuzzer</c>.</summary>
+/// <param name="Seed">The campaign's seed: the same seed runs the same cases.</param>
+/// <param name="Count">How many cases (each up to 64 instructions).</param>
+public sealed record CpuFuzzRequest(ulong Seed, long Count) : CliRequest;

@@ -39,6 +39,7 @@ public static class HelpText
           emu trace stats FILE     count a trace's events per type and its hypercalls per name
           emu bench [options]      measure the emulator's speed, MIPS per workload (see `emu bench --help`)
           emu fuzz hypercalls      fuzz the hypervisor's hypercalls, auditing the PV MMU (`emu fuzz --help`)
+          emu fuzz cpu             run random code on a bare CPU, checking that nothing escapes to the host
           emu --help               show this help
           emu run --help           show the options of `emu run`
           emu --version            show the version
@@ -50,6 +51,7 @@ public static class HelpText
 
     public const string Fuzz = """
         Usage: emu fuzz hypercalls [--seed S] [--count N] [--audit-every K]
+               emu fuzz cpu [--seed S] [--count N]
 
         Acts for a hostile PV guest on a domain built from the hostile guest (guests/build/hostile.elf,
         or the directory named by EMU_GUESTS): issues seeded random and mutated mmu_update, mmuext_op,
@@ -71,8 +73,17 @@ public static class HelpText
         wall time) to stdout. Exit status: 0 no violation, 1 a violation was found, 2 bad command line
         or the hostile guest is not built.
 
-        Example:
+        emu fuzz cpu runs N cases on one bare CPU (no devices), wiped between cases: real mode, or
+        protected mode at ring 0, 1 or 3 with paging on or off (a GDT, a TSS, an IDT whose every gate
+        leads to a HLT, identity-mapped pages that are user or supervisor, read-only or writable at
+        random); random bytes or random valid instructions, up to 64 of them per case. After every
+        instruction: no host exception, CPL = CS.RPL (0 in real mode), EFLAGS' fixed bits right, a
+        halted CPU right after a HLT. Faults and triple faults are counted, not findings; each
+        finding prints its case, set-up and code bytes. Exit status 0 none found, 1 found.
+
+        Examples:
           emu fuzz hypercalls --seed 1 --count 1000000
+          emu fuzz cpu --seed 1 --count 200000
         """;
 
     public const string Bench = """

@@ -19,6 +19,25 @@ public static class FuzzCommand
     public const string Image = "hostile.elf";
     private const long ProgressEvery = 100_000;
 
+    /// <summary>`emu fuzz cpu`: the summary on stdout, each finding with its reproducer; exit 1 with findings.</summary>
+    public static int ExecuteCpu(CpuFuzzRequest request, HostConsole console)
+    {
+        var clock = Stopwatch.StartNew();
+        console.Stderr.WriteLine($"emu: fuzz cpu: seed {request.Seed}, {request.Count} cases of up to {CpuFuzzer.StepsPerCase} instructions");
+        var result = new CpuFuzzer(request.Seed).Run(request.Count,
+            done => console.Stderr.WriteLine($"emu: fuzz cpu: {done} cases, {clock.Elapsed.TotalSeconds:F1} s"));
+        clock.Stop();
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"cases: {result.Cases}\ninstructions executed: {result.Instructions}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"cases that delivered an exception or INT n: {result.Faulted}\ncases that ended in a triple fault: {result.TripleFaults}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"findings (host exceptions, broken invariants): {result.Findings.Count}\n");
+        foreach (var f in result.Findings) sb.Append(f).Append('\n');
+        sb.Append(CultureInfo.InvariantCulture, $"wall time: {clock.Elapsed.TotalSeconds:F1} s\n");
+        console.Stdout.Write(Encoding.UTF8.GetBytes(sb.ToString()));
+        console.Stdout.Flush();
+        return result.Findings.Count == 0 ? ExitStatus.Success : ViolationsFound;
+    }
+
     public static int Execute(FuzzRequest request, HostConsole console)
     {
         ElfImage kernel;
