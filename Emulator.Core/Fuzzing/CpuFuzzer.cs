@@ -16,7 +16,7 @@ public sealed record CpuFuzzFinding(ulong Seed, long Case, string Setup, string 
 }
 
 /// <summary>What a CPU-fuzz campaign did: cases, instructions executed, how cases ended, findings.</summary>
-public sealed record CpuFuzzResult(long Cases, long Instructions, long Faulted, long TripleFaults, IReadOnlyList<CpuFuzzFinding> Findings);
+public sealed record CpuFuzzResult(long Cases, long Instructions, long Faulted, long TripleFaults, long TlbChecks, IReadOnlyList<CpuFuzzFinding> Findings);
 
 /// <summary>
 /// CPU fuzzing (issue 9): each case builds a fresh bare CPU (no devices: every port is unclaimed)
@@ -27,7 +27,8 @@ public sealed record CpuFuzzResult(long Cases, long Instructions, long Faulted, 
 /// random valid instructions (random bytes decoded with Iced, invalid ones dropped), and steps up to
 /// <see cref="StepsPerCase"/> instructions. Invariants after every step: no host exception of any
 /// kind escapes the CPU; CPL equals CS.RPL in protected mode and 0 in real mode; EFLAGS bit 1 is set
-/// and bits 3, 5 and 15 are clear; a halted CPU sits right after a HLT. Faults and triple faults are
+/// and bits 3, 5 and 15 are clear; a halted CPU sits right after a HLT; after an INVLPG the TLB holds
+/// no translation of its page and after a CR3 load no non-global entry. Faults and triple faults are
 /// the guest's business: they are counted, not findings. Deterministic for a seed.
 /// </summary>
 public sealed class CpuFuzzer
@@ -44,6 +45,7 @@ public sealed class CpuFuzzer
     // RAM per case would cost more than the cases themselves).
     private readonly PhysicalMemory _memory = new(Ram);
     private readonly CpuCore _cpu;
+    private long _tlbChecks;
 
     public CpuFuzzer(ulong seed)
     {
@@ -70,7 +72,7 @@ public sealed class CpuFuzzer
             }
             if (progress != null && (n + 1) % progressEvery == 0) progress(n + 1);
         }
-        return new CpuFuzzResult(done, instructions, faulted, triple, findings);
+        return new CpuFuzzResult(done, instructions, faulted, triple, _tlbChecks, findings);
     }
 
     private sealed record CaseOutcome(int Steps, bool Faulted, bool TripleFault, CpuFuzzFinding? Finding);
@@ -98,7 +100,11 @@ public sealed class CpuFuzzer
         {
             for (; step < StepsPerCase && !cpu.Halted && cpu.StopReason == CpuStopReason.None; step++)
             {
+                var flush = cpu.PagingEnabled ? TlbFlushAhead(cpu) : null;
                 cpu.Step();
+                if (flush is { } f && cpu.Eip == f.NextEip && cpu.StopReason == CpuStopReason.None && ++_tlbChecks > 0 &&
+                    TlbAfterFlush(cpu, f) is { } stale)
+                    return new CaseOutcome(step + 1, faultedAny, false, new CpuFuzzFinding(_seed, caseNumber, setup, hex, step + 1, cpu.Eip, stale));
                 uint linear = cpu.Segs[CpuCore.CS].Base + cpu.Eip;
                 if (linear >= HandlerBase && linear < HandlerBase + 256) faultedAny = true; // an exception or INT n reached its handler
                 if (Check(cpu, mode) is { } broken)
@@ -111,6 +117,32 @@ public sealed class CpuFuzzer
                 new CpuFuzzFinding(_seed, caseNumber, setup, hex, step + 1, cpu.Eip, $"host exception {e.GetType().Name}: {e.Message}"));
         }
         return new CaseOutcome(step, faultedAny, cpu.StopReason == CpuStopReason.TripleFault, null);
+    }
+
+    private readonly record struct TlbFlush(bool Invlpg, uint Linear, uint NextEip);
+
+    /// <summary>The next instruction, if it is INVLPG m or MOV CR3 (whose effect on the TLB is checked after it).</summary>
+    private static TlbFlush? TlbFlushAhead(CpuCore cpu)
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        int n = cpu.PeekCode(cpu.Segs[CpuCore.CS].Base + cpu.Eip, bytes);
+        var decoder = Decoder.Create(cpu.Code32 ? 32 : 16, new ByteArrayCodeReader(bytes[..n].ToArray()));
+        decoder.IP = cpu.Eip;
+        var insn = decoder.Decode();
+        if (insn.IsInvalid) return null;
+        uint next = cpu.Code32 ? insn.NextIP32 : (ushort)insn.NextIP32;
+        if (insn.Code == Iced.Intel.Code.Invlpg_m)
+            return new TlbFlush(true, cpu.Segs[CpuCore.MemorySeg(ref insn)].Base + cpu.EffectiveAddress(ref insn), next);
+        if (insn.Code == Iced.Intel.Code.Mov_cr_r32 && insn.Op0Register == Register.CR3) return new TlbFlush(false, 0, next);
+        return null;
+    }
+
+    /// <summary>After INVLPG the page's translation is gone; after a CR3 load no non-global one is left (SDM Vol. 3 §4.10.4.1).</summary>
+    private static string? TlbAfterFlush(CpuCore cpu, TlbFlush f)
+    {
+        if (f.Invlpg) return cpu.Mmu.Caches(f.Linear) ? $"INVLPG 0x{f.Linear:x8} left its translation in the TLB" : null;
+        int left = cpu.Mmu.NonGlobalEntries();
+        return left > 0 ? $"MOV CR3 left {left} non-global TLB entries" : null;
     }
 
     /// <summary>The invariants that hold after every instruction, whatever it did; null when they hold.</summary>
@@ -149,6 +181,24 @@ public sealed class CpuFuzzer
         int wanted = 4 + (int)_random.Below(12);
         for (int tries = 0; tries < 200 && wanted > 0; tries++)
         {
+            if (bitness == 32 && _random.Chance(8))
+            {
+                // TLB work the TLB checks can look at: INVLPG of a touched page, or reloading CR3 with the directory.
+                uint page = Data + (_random.Below(0x40) << 12);
+                output.Add(0xB8); // mov eax, imm32
+                if (_random.Chance(50))
+                {
+                    output.AddRange(BitConverter.GetBytes(page));
+                    output.AddRange(new byte[] { 0x8B, 0x18, 0x0F, 0x01, 0x38 }); // mov ebx, [eax]; invlpg [eax]
+                }
+                else
+                {
+                    output.AddRange(BitConverter.GetBytes(Pd));
+                    output.AddRange(new byte[] { 0x0F, 0x22, 0xD8 });             // mov cr3, eax
+                }
+                wanted--;
+                continue;
+            }
             var bytes = RandomBytes(15);
             // Bias toward one-byte opcodes and common prefixes some of the time.
             if (_random.Chance(30)) bytes[0] = _random.Pick(new byte[] { 0x66, 0x67, 0xF3, 0xF2, 0x0F, 0xF0, 0x2E, 0x26 });

@@ -78,7 +78,8 @@ public static class HelpText
         leads to a HLT, identity-mapped pages that are user or supervisor, read-only or writable at
         random); random bytes or random valid instructions, up to 64 of them per case. After every
         instruction: no host exception, CPL = CS.RPL (0 in real mode), EFLAGS' fixed bits right, a
-        halted CPU right after a HLT. Faults and triple faults are counted, not findings; each
+        halted CPU right after a HLT; after an INVLPG no translation of its page left in the TLB,
+        after a CR3 load no non-global entry. Faults and triple faults are counted, not findings; each
         finding prints its case, set-up and code bytes. Exit status 0 none found, 1 found.
 
         Examples:

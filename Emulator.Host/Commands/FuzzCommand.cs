@@ -30,6 +30,7 @@ public static class FuzzCommand
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"cases: {result.Cases}\ninstructions executed: {result.Instructions}\n");
         sb.Append(CultureInfo.InvariantCulture, $"cases that delivered an exception or INT n: {result.Faulted}\ncases that ended in a triple fault: {result.TripleFaults}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"TLB checked after an INVLPG or a CR3 load: {result.TlbChecks} times\n");
         sb.Append(CultureInfo.InvariantCulture, $"findings (host exceptions, broken invariants): {result.Findings.Count}\n");
         foreach (var f in result.Findings) sb.Append(f).Append('\n');
         sb.Append(CultureInfo.InvariantCulture, $"wall time: {clock.Elapsed.TotalSeconds:F1} s\n");

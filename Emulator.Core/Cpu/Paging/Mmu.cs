@@ -100,6 +100,12 @@ public sealed partial class Mmu
         return true;
     }
 
+    /// <summary>Whether the TLB holds a translation of <paramref name="linear"/>'s page (fuzzing and tests).</summary>
+    internal bool Caches(uint linear) => _tlb.Caches(linear);
+
+    /// <summary>Valid non-global TLB entries (fuzzing and tests: none right after a CR3 load).</summary>
+    internal int NonGlobalEntries() => _tlb.NonGlobalEntries();
+
     /// <summary>Drops every TLB entry (including global ones).</summary>
     public void FlushAll()
     {

@@ -98,6 +98,22 @@ internal sealed class Tlb
         }
     }
 
+    /// <summary>Whether a translation of <paramref name="linear"/>'s page is cached (checks and tests).</summary>
+    public bool Caches(uint linear)
+    {
+        ref TlbEntry e = ref EntryFor(linear);
+        return (e.Tag & TlbEntry.Valid) != 0 && (e.Tag & ~0xFFFu) == (linear & ~0xFFFu);
+    }
+
+    /// <summary>How many valid non-global entries are cached (after a CR3 load: none).</summary>
+    public int NonGlobalEntries()
+    {
+        int n = 0;
+        foreach (var e in Entries)
+            if ((e.Tag & TlbEntry.Valid) != 0 && (e.Flags & TlbEntry.FlagGlobal) == 0) n++;
+        return n;
+    }
+
     /// <summary>Drops the entry for <paramref name="linear"/> only if it caches that very page (after a #PF, SDM §4.10.4.1).</summary>
     public void Drop(uint linear)
     {

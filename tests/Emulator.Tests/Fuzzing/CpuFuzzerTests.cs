@@ -15,6 +15,7 @@ public sealed class CpuFuzzerTests
         Assert.True(result.Instructions > 3000 * 10, $"only {result.Instructions} instructions");
         Assert.True(result.Faulted > 1000, $"only {result.Faulted} cases delivered an exception");
         Assert.True(result.TripleFaults > 50, $"only {result.TripleFaults} triple faults");
+        Assert.True(result.TlbChecks > 20, $"only {result.TlbChecks} TLB checks after INVLPG or CR3 loads");
     }
 
     [Fact]
