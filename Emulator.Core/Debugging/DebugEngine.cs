@@ -97,6 +97,7 @@ public sealed class DebugEngine
             _pauseRequested = false;
             _stepping = false;
             _pending = null;
+            Rearm(); // nothing armed: the CPU leaves the engine alone again
             ResumeLocked();
         }
     }
@@ -117,20 +118,8 @@ public sealed class DebugEngine
         }
     }
 
-    /// <summary>Blocks until the machine is stopped (or the run ended); returns the stop, or null on timeout.</summary>
-    public DebugStop? WaitForStop(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        lock (_gate)
-        {
-            while (_stop == null)
-            {
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || !Monitor.Wait(_gate, left)) return _stop;
-            }
-            return _stop;
-        }
-    }
+    /// <summary>Blocks until the machine is stopped (or the run ended); returns the stop, or null on timeout (<see cref="Timeout.InfiniteTimeSpan"/>: none).</summary>
+    public DebugStop? WaitForStop(TimeSpan timeout) => WaitForStopAfter(-1, timeout);
 
     /// <summary>
     /// Blocks until a stop later than the <paramref name="stopsSeen"/>-th (see <see cref="StopCount"/>)
@@ -139,11 +128,13 @@ public sealed class DebugEngine
     /// </summary>
     public DebugStop? WaitForStopAfter(long stopsSeen, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        var deadline = forever ? DateTime.MaxValue : DateTime.UtcNow + timeout;
         lock (_gate)
         {
             while (_stop == null || (_stopCount <= stopsSeen && _stop.Kind != StopKind.Exited))
             {
+                if (forever) { Monitor.Wait(_gate); continue; }
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero) return null;
                 Monitor.Wait(_gate, left);
