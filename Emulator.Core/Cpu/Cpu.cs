@@ -489,7 +489,7 @@ public sealed unsafe partial class Cpu
         if (cpu._loggedUnimplemented.Count < 1024 && cpu._loggedUnimplemented.Add(linear))
         {
             Span<byte> bytes = stackalloc byte[15];
-            int n = cpu.PeekCode(linear, bytes);
+            int n = cpu.PeekMemory(linear, bytes);
             cpu._log.Warning("Invalid or unimplemented opcode at {Cs:X4}:{Eip:X8} ({Mnemonic}), bytes {Bytes}: raising #UD",
                 cpu.Segs[CS].Selector, cpu.StartEip, insn.Code == Code.INVALID ? "invalid" : insn.Mnemonic.ToString(),
                 Convert.ToHexString(bytes[..n]));
@@ -497,8 +497,11 @@ public sealed unsafe partial class Cpu
         cpu.RaiseUD();
     }
 
-    /// <summary>Reads up to bytes.Length code bytes at a linear address without side effects (for logs and the debugger).</summary>
-    public int PeekCode(uint linear, Span<byte> bytes)
+    /// <summary>
+    /// Reads up to bytes.Length bytes at a linear address through the current translation, without
+    /// side effects or faults (logs, the debugger, fuzz checks); returns how many bytes were mapped.
+    /// </summary>
+    public int PeekMemory(uint linear, Span<byte> bytes)
     {
         int n = 0;
         for (; n < bytes.Length; n++)
@@ -507,5 +510,15 @@ public sealed unsafe partial class Cpu
             bytes[n] = Memory.Read8(phys);
         }
         return n;
+    }
+
+    /// <summary>Decodes the instruction at CS:EIP without side effects (the debugger, fuzz checks); invalid when its bytes are unmapped.</summary>
+    public Instruction PeekInstruction()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        int n = PeekMemory(Segs[CS].Base + Eip, bytes);
+        var decoder = Decoder.Create(Code32 ? 32 : 16, new ByteArrayCodeReader(bytes[..n].ToArray()));
+        decoder.IP = Eip;
+        return decoder.Decode();
     }
 }

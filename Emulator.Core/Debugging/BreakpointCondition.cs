@@ -177,13 +177,9 @@ public sealed class BreakpointCondition
 
         private static uint ReadLinear(CpuCore c, uint linear, int size)
         {
-            uint v = 0;
-            for (int k = 0; k < size; k++)
-            {
-                if (!c.Mmu.Probe(linear + (uint)k, out uint phys)) return 0;
-                v |= (uint)c.Memory.Read8(phys) << (8 * k);
-            }
-            return v;
+            Span<byte> bytes = stackalloc byte[4];
+            if (c.PeekMemory(linear, bytes[..size]) < size) return 0; // unmapped reads as 0
+            return bytes[0] | (uint)bytes[1] << 8 | (uint)bytes[2] << 16 | (uint)bytes[3] << 24;
         }
     }
 }

@@ -232,11 +232,7 @@ public sealed class DebugEngine
         lock (_gate)
         {
             if (_stop == null || _stop.Kind == StopKind.Exited) return;
-            Span<byte> code = stackalloc byte[15];
-            int n = Cpu.PeekCode(LinearEip(), code);
-            var decoder = Iced.Intel.Decoder.Create(Cpu.Code32 ? 32 : 16, new Iced.Intel.ByteArrayCodeReader(code[..n].ToArray()));
-            decoder.IP = Cpu.Eip;
-            var insn = decoder.Decode();
+            var insn = Cpu.PeekInstruction();
             if (insn.FlowControl is Iced.Intel.FlowControl.Call or Iced.Intel.FlowControl.IndirectCall)
             {
                 _stepOverReturn = Cpu.Segs[CpuCore.CS].Base + (Cpu.Code32 ? insn.NextIP32 : (ushort)insn.NextIP32);
@@ -276,16 +272,7 @@ public sealed class DebugEngine
     // ---- Memory for front ends (the machine stopped) -------------------------------------------
 
     /// <summary>Reads linear memory through the current page tables without faults; returns the bytes read before the first unmapped one.</summary>
-    public int ReadMemory(uint linear, Span<byte> into)
-    {
-        int n = 0;
-        for (; n < into.Length; n++)
-        {
-            if (!Cpu.Mmu.Probe(linear + (uint)n, out uint phys)) break;
-            into[n] = Cpu.Memory.Read8(phys);
-        }
-        return n;
-    }
+    public int ReadMemory(uint linear, Span<byte> into) => Cpu.PeekMemory(linear, into);
 
     /// <summary>Writes linear memory through the current page tables (decoded code there is dropped); returns the bytes written.</summary>
     public int WriteMemory(uint linear, ReadOnlySpan<byte> data)

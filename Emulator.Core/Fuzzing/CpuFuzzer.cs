@@ -124,11 +124,7 @@ public sealed class CpuFuzzer
     /// <summary>The next instruction, if it is INVLPG m or MOV CR3 (whose effect on the TLB is checked after it).</summary>
     private static TlbFlush? TlbFlushAhead(CpuCore cpu)
     {
-        Span<byte> bytes = stackalloc byte[15];
-        int n = cpu.PeekCode(cpu.Segs[CpuCore.CS].Base + cpu.Eip, bytes);
-        var decoder = Decoder.Create(cpu.Code32 ? 32 : 16, new ByteArrayCodeReader(bytes[..n].ToArray()));
-        decoder.IP = cpu.Eip;
-        var insn = decoder.Decode();
+        var insn = cpu.PeekInstruction();
         if (insn.IsInvalid) return null;
         uint next = cpu.Code32 ? insn.NextIP32 : (ushort)insn.NextIP32;
         if (insn.Code == Iced.Intel.Code.Invlpg_m)
@@ -161,7 +157,7 @@ public sealed class CpuFuzzer
         if (cpu.Halted)
         {
             Span<byte> b = stackalloc byte[1];
-            if (cpu.PeekCode(cpu.Segs[CpuCore.CS].Base + cpu.Eip - 1, b) == 1 && b[0] != 0xF4)
+            if (cpu.PeekMemory(cpu.Segs[CpuCore.CS].Base + cpu.Eip - 1, b) == 1 && b[0] != 0xF4)
                 return "halted, but not after a HLT";
         }
         return null;

@@ -20,19 +20,17 @@ public static class TraceCommandLine
         {
             string word = args[i];
             if (!word.StartsWith('-') || word == "-") { files.Add(word); continue; }
-            string name = word.TrimStart('-');
-            string? inline = null;
-            int eq = name.IndexOf('=');
-            if (eq >= 0) { inline = name[(eq + 1)..]; name = name[..eq]; }
-            switch (name)
+            var option = OptionWord.Parse(word, $"emu trace {sub}", "trace");
+            switch (option.Name)
             {
                 case "h" or "help":
                     return new HelpRequest("trace");
-                case "allow-truncated" when inline == null:
+                case "allow-truncated":
+                    option.NoValue();
                     allowTruncated = true;
                     break;
                 case "context" when sub == "diff":
-                    string text = inline ?? (i + 1 < args.Count ? args[++i] : throw new UsageException("option --context needs a number of events", "trace"));
+                    string text = option.Value(args, ref i, "a number of events");
                     if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out context) || context > 1000)
                         throw new UsageException($"bad value '{text}' for --context: expected a number of events from 0 to 1000", "trace");
                     break;

@@ -83,10 +83,6 @@ public sealed unsafe partial class Cpu
         public static void Family(Cpu c, ref Instruction i) => Test(c, ref i);
     }
 
-    /// <summary>The index into <see cref="Regs"/> of a 32-bit general register operand.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Gpr32(Register r) => (int)(r - Register.EAX);
-
     /// <summary>
     /// A 32-bit general register of an r32 operand, without a bounds check: every Code bound here
     /// takes EAX..EDI for its r32 operands (Iced decodes nothing else there), so the index is 0..7.

@@ -83,7 +83,7 @@ public sealed class TraceCommandTests : IDisposable
     [InlineData(new[] { "trace", "diff", "a" }, "emu trace diff takes two trace files")]
     [InlineData(new[] { "trace", "stats", "a", "b" }, "emu trace stats takes one trace file, got 2")]
     [InlineData(new[] { "trace", "diff", "--context", "x", "a", "b" }, "bad value 'x' for --context")]
-    [InlineData(new[] { "trace", "diff", "a", "b", "--context" }, "option --context needs a number")]
+    [InlineData(new[] { "trace", "diff", "a", "b", "--context" }, "option --context needs a value (a number of events)")]
     [InlineData(new[] { "trace", "stats", "--context=2", "a" }, "unknown option '--context=2' for emu trace stats")]
     [InlineData(new[] { "trace", "diff", "--fast", "a", "b" }, "unknown option '--fast'")]
     public void UsageErrorsAreStatus2WithAHint(string[] args, string expected)
