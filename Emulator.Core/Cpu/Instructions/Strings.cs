@@ -134,27 +134,11 @@ public sealed unsafe partial class Cpu
         int size = s.Size;
         while (done < count)
         {
-            uint dstLinear = Segs[ES].Base + Regs[EDI];
-            uint room = (0x1000 - (dstLinear & 0xFFF)) / (uint)size;
-            uint srcLinear = 0;
-            if (kind == BulkMovs)
-            {
-                srcLinear = Segs[s.SrcSeg].Base + Regs[ESI];
-                room = Math.Min(room, (0x1000 - (srcLinear & 0xFFF)) / (uint)size);
-            }
-            uint n = Math.Min(room, (uint)(count - done));
-            if (n == 0) break; // an element straddles a page boundary
+            var run = NextRun(ref s, withSource: kind == BulkMovs, writes: true, (uint)(count - done),
+                out var src, out uint srcPhys, out var dst, out uint dstPhys, out uint n);
+            if (run == RunFaulted) return done;
+            if (run == RunNone) break;
             int length = (int)n * size;
-
-            Span<byte> src = default;
-            uint srcPhys = 0;
-            if (kind == BulkMovs)
-            {
-                if (!TranslateData(srcLinear, AccessKind.Read, out srcPhys)) return done;
-                if (!Memory.TryGetRamSpan(srcPhys, length, forWrite: false, out src)) break;
-            }
-            if (!TranslateData(dstLinear, AccessKind.Write, out uint dstPhys)) return done;
-            if (!Memory.TryGetRamSpan(dstPhys, length, forWrite: true, out var dst)) break;
 
             if (kind == BulkMovs)
             {
@@ -173,6 +157,40 @@ public sealed unsafe partial class Cpu
         return done;
     }
 
+    private const int RunReady = 0, RunNone = 1, RunFaulted = 2;
+
+    /// <summary>
+    /// The next run of at most <paramref name="left"/> elements at ES:(E)DI (and, with a source, at
+    /// seg:(E)SI) that stays within one page on each side, translated in the element loop's order
+    /// (source first). RunFaulted: a translation raised its fault; RunNone: no whole run here (an
+    /// element straddles a page, or a page is not plain unwatched RAM) — go element by element.
+    /// </summary>
+    private int NextRun(ref StringContext s, bool withSource, bool writes, uint left,
+        out Span<byte> src, out uint srcPhys, out Span<byte> dst, out uint dstPhys, out uint n)
+    {
+        src = dst = default;
+        srcPhys = dstPhys = 0;
+        uint size = (uint)s.Size;
+        uint dstLinear = Segs[ES].Base + Regs[EDI];
+        uint room = (0x1000 - (dstLinear & 0xFFF)) / size;
+        uint srcLinear = 0;
+        if (withSource)
+        {
+            srcLinear = Segs[s.SrcSeg].Base + Regs[ESI];
+            room = Math.Min(room, (0x1000 - (srcLinear & 0xFFF)) / size);
+        }
+        n = Math.Min(room, left);
+        if (n == 0) return RunNone;
+        int length = (int)(n * size);
+        if (withSource)
+        {
+            if (!TranslateData(srcLinear, AccessKind.Read, out srcPhys)) return RunFaulted;
+            if (!Memory.TryGetRamSpan(srcPhys, length, forWrite: false, out src)) return RunNone;
+        }
+        if (!TranslateData(dstLinear, writes ? AccessKind.Write : AccessKind.Read, out dstPhys)) return RunFaulted;
+        return Memory.TryGetRamSpan(dstPhys, length, forWrite: writes, out dst) ? RunReady : RunNone;
+    }
+
     /// <summary>REPE CMPS, REPE/REPNE SCAS by runs (see <see cref="RepBulk"/>).</summary>
     private int RepCompareBulk(ref StringContext s, int kind, bool stopWhenZf, uint count, out bool ended)
     {
@@ -182,26 +200,11 @@ public sealed unsafe partial class Cpu
         uint mask = SizeMask(size);
         while (done < count)
         {
-            uint dstLinear = Segs[ES].Base + Regs[EDI];
-            uint room = (0x1000 - (dstLinear & 0xFFF)) / (uint)size;
-            uint srcLinear = 0;
-            if (kind == BulkCmps)
-            {
-                srcLinear = Segs[s.SrcSeg].Base + Regs[ESI];
-                room = Math.Min(room, (0x1000 - (srcLinear & 0xFFF)) / (uint)size);
-            }
-            uint n = Math.Min(room, (uint)(count - done));
-            if (n == 0) break;
+            var run = NextRun(ref s, withSource: kind == BulkCmps, writes: false, count - (uint)done,
+                out var src, out _, out var dst, out _, out uint n);
+            if (run == RunFaulted) return done;
+            if (run == RunNone) break;
             int length = (int)n * size;
-
-            Span<byte> src = default;
-            if (kind == BulkCmps)
-            {
-                if (!TranslateData(srcLinear, AccessKind.Read, out uint srcPhys)) return done;
-                if (!Memory.TryGetRamSpan(srcPhys, length, forWrite: false, out src)) break;
-            }
-            if (!TranslateData(dstLinear, AccessKind.Read, out uint dstPhys)) return done;
-            if (!Memory.TryGetRamSpan(dstPhys, length, forWrite: false, out var dst)) break;
 
             // The index of the element that ends the repetition, or -1 when every one continues it.
             int stop;
