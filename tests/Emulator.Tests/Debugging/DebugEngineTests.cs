@@ -1,7 +1,5 @@
 using Emulator.Core.Debugging;
-using Emulator.Core.Loading;
 using Emulator.Core.Machine;
-using Emulator.Devices;
 using Emulator.Tests.Support;
 using Serilog.Core;
 
@@ -21,9 +19,7 @@ public sealed class DebugEngineTests
 
         public Run(string append = "n=200000", bool startPaused = true)
         {
-            Machine = new Machine(32u << 20, Logger.None);
-            PcPlatform.Attach(Machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
-            MultibootLoader.Prepare(Machine.Memory, GuestImages.Loop, append, log: Logger.None).Install(Machine.Memory, Machine.Cpu);
+            Machine = TestMachines.Pc(GuestImages.Loop, append);
             Engine = new DebugEngine(Machine.Cpu) { EndRun = Machine.Interrupt };
             if (startPaused) Engine.RequestPause();
             _thread = new Thread(() => Exit = Machine.Run()) { IsBackground = true };
@@ -219,9 +215,7 @@ public sealed class DebugEngineVectorTests
     [Fact]
     public void AVectorBreakpointStopsAtTheHandlerOfTheFirstPageFault()
     {
-        var machine = new Machine(32u << 20, Logger.None);
-        PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
-        MultibootLoader.Prepare(machine.Memory, GuestImages.ToyKernel, "pv=ops", log: Logger.None).Install(machine.Memory, machine.Cpu);
+        var machine = TestMachines.Pc(GuestImages.ToyKernel, "pv=ops");
         var engine = new DebugEngine(machine.Cpu) { EndRun = machine.Interrupt };
         engine.AddVectorBreakpoint(14);
         var thread = new Thread(() => machine.Run()) { IsBackground = true };
@@ -253,16 +247,9 @@ public sealed class DebugEngineVectorTests
                      ("xen", RunUntilEvent.Hypercall, "update_va_mapping("),
                  })
         {
-            var machine = machineType == "pc" ? new Machine(32u << 20, Logger.None) : new Machine((uint)Emulator.Core.Hypervisor.XenHypervisor.MachineRamBytes(32 * 256), Logger.None);
-            PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
-            Emulator.Core.Hypervisor.XenHypervisor? hv = null;
-            if (machineType == "pc")
-                MultibootLoader.Prepare(machine.Memory, GuestImages.ToyKernel, "pv=ops", log: Logger.None).Install(machine.Memory, machine.Cpu);
-            else
-            {
-                hv = new Emulator.Core.Hypervisor.XenHypervisor(machine.Cpu, machine, 32 * 256, 1, Stream.Null, Logger.None);
-                Emulator.Core.Hypervisor.DomainBuilder.Build(hv, ElfImage.Load(GuestImages.ToyKernel), "pv=ops", Logger.None);
-            }
+            var (machine, hv) = machineType == "pc"
+                ? (TestMachines.Pc(GuestImages.ToyKernel, "pv=ops"), null)
+                : TestMachines.Xen(GuestImages.ToyKernel, "pv=ops");
             var engine = new DebugEngine(machine.Cpu, hv) { EndRun = machine.Interrupt };
             engine.RequestPause();
             var thread = new Thread(() => machine.Run()) { IsBackground = true };

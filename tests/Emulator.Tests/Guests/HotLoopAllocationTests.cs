@@ -1,9 +1,4 @@
-using Emulator.Core.Hypervisor;
-using Emulator.Core.Loading;
-using Emulator.Core.Machine;
-using Emulator.Devices;
 using Emulator.Tests.Support;
-using Serilog.Core;
 
 namespace Emulator.Tests.Guests;
 
@@ -28,10 +23,7 @@ public sealed class HotLoopAllocationTests
     [Fact]
     public void ALoopGuestRunsWithoutAllocating()
     {
-        var machine = new Machine(32u << 20, Logger.None);
-        PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
-        var boot = MultibootLoader.Prepare(machine.Memory, GuestImages.Loop, "n=400000", log: Logger.None);
-        boot.Install(machine.Memory, machine.Cpu);
+        var machine = TestMachines.Pc(GuestImages.Loop, "n=400000");
         machine.Run(1_000_000);
         // The CPU loop itself (Machine.Run's exit, with its message, is made once per run, not per instruction).
         var reason = Emulator.Core.Cpu.CpuStopReason.None;
@@ -43,10 +35,7 @@ public sealed class HotLoopAllocationTests
     [Fact]
     public void TheToyKernelUnderTheHypervisorMakesHypercallsWithoutAllocating()
     {
-        var machine = new Machine((uint)XenHypervisor.MachineRamBytes(32 * 256), Logger.None);
-        PcPlatform.Attach(machine, new PcPlatformOptions { SerialOutput = Stream.Null, Logger = Logger.None });
-        var hv = new XenHypervisor(machine.Cpu, machine, 32 * 256, 1, Stream.Null, Logger.None);
-        DomainBuilder.Build(hv, ElfImage.Load(GuestImages.ToyKernel), "pv=ops bench", Logger.None);
+        var (machine, hv) = TestMachines.Xen(GuestImages.ToyKernel, "pv=ops bench");
         int hypercalls = 0;
         hv.HypercallCompleted += _ => hypercalls++;
         machine.Run(5_000_000); // boot and self-tests
