@@ -48,14 +48,16 @@ public sealed class GdbSession
             if (input is not GdbPacket p) continue; // an interrupt while stopped: nothing to do
             Send("+", raw: true);
             string? reply;
-            try { reply = Handle(p.Payload, out bool end); if (end) { if (reply != null) Send(reply); return; } }
+            bool end = false;
+            // Bad numbers and field counts in a packet (a monitor command's too) are answered E01.
+            try { reply = Handle(p.Payload, out end); }
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException)
-            // (a monitor command with a bad number lands here too: "E01")
             {
                 _log.Debug("gdb: malformed packet {Packet}: {Error}", p.Payload, e.Message);
                 reply = "E01";
             }
             if (reply != null) Send(reply);
+            if (end) return;
         }
     }
 
@@ -150,7 +152,7 @@ public sealed class GdbSession
         if (packet == "qfThreadInfo") return "m1";
         if (packet == "qsThreadInfo") return "l";
         if (packet.StartsWith("qSymbol", StringComparison.Ordinal)) return "OK";
-        if (packet.StartsWith("qRcmd,", StringComparison.Ordinal)) return Monitor(FromHex(packet[6..]));
+        if (packet.StartsWith("qRcmd,", StringComparison.Ordinal)) return MonitorCommand(FromHex(packet[6..]));
         return "";
     }
 
@@ -240,7 +242,7 @@ public sealed class GdbSession
         };
     }
 
-    private string Monitor(string command)
+    private string MonitorCommand(string command)
     {
         var words = command.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         string output = words.Length == 0 ? MonitorHelp : words[0] switch
