@@ -1,0 +1,140 @@
+using System.Text;
+using Emulator.Core.Input;
+using Emulator.Core.Machine;
+using Emulator.Host.Cli;
+using Emulator.Tests.Support;
+
+namespace Emulator.Tests.Guests;
+
+/// <summary>
+/// The toy kernel's `shell`: keys typed through the input log reach it by the 8042 and IRQ1, and
+/// their echo appears on the serial console and in the VGA text buffer; recording and replaying
+/// the input gives the same run.
+/// </summary>
+public class ToyKernelShellTests
+{
+    [Fact]
+    public void TypedKeysAreEchoedOnTheSerialConsoleAndTheVgaScreen()
+    {
+        using var shell = new ShellMachine();
+        shell.Input.Replay(ShellMachine.Script("echo Hello, World!\n"));
+        var exit = shell.Machine.Run(40_000_000);
+        Assert.Equal(ExitKind.InstructionLimit, exit.Kind);
+
+        Assert.Contains("toykernel: all self-tests passed; shell ready (type help)\n> echo Hello, World!\nHello, World!\n> ", shell.Serial);
+        var lines = shell.Platform.Vga.RenderLines();
+        Assert.Equal("toykernel shell", lines[0].Trim());
+        Assert.Equal("toykernel: all self-tests passed; shell ready (type help)", lines[1]);
+        Assert.Equal("> echo Hello, World!", lines[2]);
+        Assert.Equal("Hello, World!", lines[3]);
+        Assert.Equal(">", lines[4]);
+        // The prompt is light green, the title bar white on blue, typed text light grey.
+        Assert.Equal(0x0A, shell.Platform.Vga.GetTextCell(2, 0).Attribute);
+        Assert.Equal(0x1F, shell.Platform.Vga.GetTextCell(0, 5).Attribute);
+        Assert.Equal(0x07, shell.Platform.Vga.GetTextCell(3, 0).Attribute);
+        // The hardware cursor follows the prompt: row 4, column 2.
+        Assert.Equal((4, 2), shell.Platform.Vga.CursorPosition);
+    }
+
+    [Fact]
+    public void BackspaceAndShiftAreHonoured()
+    {
+        using var shell = new ShellMachine();
+        var keys = ShellMachine.Script("echo abx\bc\n");
+        shell.Input.Replay(keys);
+        shell.Machine.Run(40_000_000);
+        Assert.Equal("> echo abc", shell.Platform.Vga.RenderLines()[2]);
+        Assert.Equal("abc", shell.Platform.Vga.RenderLines()[3]);
+        Assert.Contains("echo abx\b \bc\nabc\n", shell.Serial);
+    }
+
+    [Fact]
+    public void PoweroffFromAReplayFileEndsTheRunThroughTheCli()
+    {
+        using var files = new TempFiles();
+        string log = ShellMachine.WriteScript(files, "help\npoweroff\n");
+        var run = CapturedRun.Execute(new RunOptions
+        {
+            Kernel = GuestImages.ToyKernel, Append = "shell", InputReplayFile = log, MaxInstructions = 100_000_000,
+        });
+        Assert.Equal(0, run.Status);
+        Assert.Contains("> help\ncommands: help, echo TEXT, clear, colors, poweroff\n> poweroff\nshell: powering off\n", run.Stdout);
+        // The self-test lines are those of a run without the shell.
+        Assert.Contains("# toykernel: 0 of 29 self-tests failed", run.Stdout);
+    }
+
+    [Fact]
+    public void LiveInputRecordedAndReplayedGivesTheSameRun()
+    {
+        // Live: keys posted from another thread while the machine runs enter at polls the machine chooses.
+        var record = new StringWriter();
+        string liveSerial;
+        ulong liveEnd;
+        using (var live = new ShellMachine())
+        {
+            live.Input.RecordTo(record);
+            live.Input.StartLive();
+            var typist = new Thread(() =>
+            {
+                while (!live.Machine.Cpu.Halted || live.Machine.InstructionsRetired < 5_000_000) Thread.Sleep(1);
+                foreach (var key in Emulator.Host.Display.UsKeyboardLayout.Type("echo again\npoweroff\n"))
+                {
+                    live.Input.Post(key);
+                    Thread.Sleep(1);
+                }
+            });
+            typist.Start();
+            var exit = live.Machine.Run(2_000_000_000);
+            typist.Join();
+            Assert.Equal(ExitKind.PowerOff, exit.Kind);
+            liveSerial = live.Serial;
+            liveEnd = live.Machine.InstructionsRetired;
+        }
+        Assert.Contains("> echo again\nagain\n> poweroff\nshell: powering off\n", liveSerial);
+
+        var events = InputLogFile.Parse(new StringReader(record.ToString()));
+        // Every key up to the last Enter's press entered, in order (the machine may power off before its release).
+        var typed = UsKeyboardLayout();
+        Assert.InRange(events.Count, typed.Count - 1, typed.Count);
+        Assert.Equal(typed.Take(events.Count), events.Select(e => e.Key));
+        Assert.All(events, e => Assert.Equal(0ul, e.Tick % Emulator.Core.Input.HostInputLog.PollTicks));
+
+        using var replay = new ShellMachine();
+        replay.Input.Replay(events);
+        var replayExit = replay.Machine.Run(2_000_000_000);
+        Assert.Equal(ExitKind.PowerOff, replayExit.Kind);
+        Assert.Equal(liveSerial, replay.Serial);
+        Assert.Equal(liveEnd, replay.Machine.InstructionsRetired);
+
+        static List<KeyInput> UsKeyboardLayout() => Emulator.Host.Display.UsKeyboardLayout.Type("echo again\npoweroff\n").ToList();
+    }
+
+    [Fact]
+    public void UnderXenTheShellIsSkippedWithAMessage()
+    {
+        var run = CapturedRun.Execute(new RunOptions { MachineType = "xen", Append = "shell", MaxInstructions = 100_000_000 },
+            env: v => v == "EMU_GUESTS" ? GuestImages.BuildDirectory : null);
+        Assert.Equal(0, run.Status);
+        Assert.Contains("toykernel: shell: not available under Xen (a PV domain has no keyboard or VGA ports); shutting down\n", run.Stdout);
+    }
+
+    [Fact]
+    public void TheInputEventsAreInTheTrace()
+    {
+        using var files = new TempFiles();
+        string log = ShellMachine.WriteScript(files, "x");
+        string trace = files.PathOf("trace.jsonl");
+        var run = CapturedRun.Execute(new RunOptions
+        {
+            Kernel = GuestImages.ToyKernel, Append = "shell", InputReplayFile = log, MaxInstructions = 20_000_000,
+            TraceFile = trace, TraceLevel = Emulator.Core.Tracing.TraceLevel.Boot,
+        });
+        Assert.Equal(124, run.Status);
+        var inputs = File.ReadAllLines(trace, Encoding.UTF8).Where(l => l.Contains("\"type\":\"input\"")).ToList();
+        Assert.Equal(new[]
+        {
+            "{\"i\":10000000,\"type\":\"input\",\"device\":\"keyboard\",\"scancode\":\"0x2d\",\"action\":\"down\"}",
+            "{\"i\":10100000,\"type\":\"input\",\"device\":\"keyboard\",\"scancode\":\"0x2d\",\"action\":\"up\"}",
+        }, inputs);
+    }
+}
