@@ -86,20 +86,21 @@ public sealed class AnsiTextDisplay : IDisposable
     {
         try
         {
-            do
-            {
-                var screen = _capture();
-                if (_shown == null || !SameScreen(screen, _shown))
-                {
-                    Write(Render(screen, _shown));
-                    _shown = screen;
-                }
-            } while (!_stop.Wait(1000 / FramesPerSecond));
+            do Refresh();
+            while (!_stop.Wait(1000 / FramesPerSecond));
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
         {
             _log.Debug("The terminal display stopped: {Message}", e.Message);
         }
+    }
+
+    private void Refresh()
+    {
+        var screen = _capture();
+        if (_shown != null && SameScreen(screen, _shown)) return;
+        Write(Render(screen, _shown));
+        _shown = screen;
     }
 
     private void Write(string s)
@@ -116,7 +117,11 @@ public sealed class AnsiTextDisplay : IDisposable
     {
         _stop.Set();
         _thread.Join(TimeSpan.FromSeconds(2));
-        try { Write($"\x1b[0m\x1b[{TextScreen.Rows + 1};1H\x1b[?25h\n"); }
+        try
+        {
+            if (!_thread.IsAlive) Refresh(); // the last screen, however short the run was
+            Write($"\x1b[0m\x1b[{TextScreen.Rows + 1};1H\x1b[?25h\n");
+        }
         catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { }
         _stop.Dispose();
     }

@@ -193,12 +193,20 @@ public sealed class GlDisplayWindow : IDisposable
         }
     }
 
+    /// <summary>GLFW's key callback (called from native code inside PollEvents: nothing may escape it).</summary>
     private void OnKey(IntPtr window, int key, int scancode, int action, int mods)
     {
-        ushort code = GlfwKeyMap.ToScanCode(key);
-        if (code == 0) return;
-        if (action == Glfw.Press || action == Glfw.Repeat) _keySink(new KeyInput(code, true));
-        else if (action == Glfw.Release) _keySink(new KeyInput(code, false));
+        try
+        {
+            ushort code = GlfwKeyMap.ToScanCode(key);
+            if (code == 0) return;
+            if (action == Glfw.Press || action == Glfw.Repeat) _keySink(new KeyInput(code, true));
+            else if (action == Glfw.Release) _keySink(new KeyInput(code, false));
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Display: a key event was lost");
+        }
     }
 
     public void Dispose()

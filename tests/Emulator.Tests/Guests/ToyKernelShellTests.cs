@@ -137,4 +137,22 @@ public class ToyKernelShellTests
             "{\"i\":10100000,\"type\":\"input\",\"device\":\"keyboard\",\"scancode\":\"0x2d\",\"action\":\"up\"}",
         }, inputs);
     }
+
+    [Fact]
+    public void TheCursesDisplayDrawsTheShellOnTheTerminal()
+    {
+        using var files = new TempFiles();
+        var run = CapturedRun.Execute(new RunOptions
+        {
+            Kernel = GuestImages.ToyKernel, Append = "shell", Display = Emulator.Host.Display.DisplayKind.Curses,
+            InputReplayFile = ShellMachine.WriteScript(files, "echo on the terminal\npoweroff\n"),
+            Serial = OutputTarget.None, MaxInstructions = 100_000_000,
+        });
+        Assert.Equal(0, run.Status);
+        Assert.StartsWith("\x1b[?25l\x1b[0m\x1b[2J", run.Stdout);                 // hide the cursor, clear
+        Assert.Contains("\x1b[1;1H\x1b[0;97;44m toykernel shell ", run.Stdout);   // the title bar: white on blue
+        Assert.Contains("\x1b[0;92;40m> \x1b[0;37;40mecho on the terminal ", run.Stdout); // green prompt, grey text
+        Assert.Contains("shell: powering off", run.Stdout);
+        Assert.DoesNotContain("ok 1 - ", run.Stdout);                               // no serial console on the terminal
+    }
 }

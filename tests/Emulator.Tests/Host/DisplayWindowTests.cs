@@ -93,6 +93,26 @@ public class DisplayWindowTests(ITestOutputHelper output)
         Assert.Contains("> echo shown\nshown\n> poweroff\nshell: powering off\n", run.Stdout);
     }
 
+    [Fact]
+    public void WithoutAnXServerEmuRunSaysWhyAndExitsWith2()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "emu.dll"), "run", "-display", "gl", "-serial", "none" },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        psi.Environment.Remove("DISPLAY");
+        psi.Environment.Remove("WAYLAND_DISPLAY");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string stderr = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(60_000));
+        Assert.Equal(2, p.ExitCode);
+        Assert.StartsWith("emu: cannot open the display (-display): ", stderr);
+        Assert.Contains("DISPLAY", stderr);
+    }
+
     /// <summary>Reads back a PNG written by <see cref="PngWriter"/> (RGBA, filter 0 on every row), checking every chunk's CRC.</summary>
     private static byte[] DecodePng(string path, out int width, out int height)
     {
