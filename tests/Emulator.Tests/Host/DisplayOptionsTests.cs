@@ -6,11 +6,9 @@ namespace Emulator.Tests.Host;
 /// <summary>`emu run -display`, `-input-record` and `-input-replay` on the command line.</summary>
 public class DisplayOptionsTests
 {
-    private static RunOptions Run(params string[] args) =>
-        Assert.IsType<RunRequest>(CommandLineParser.Parse(args)).Options;
+    private static RunOptions Run(params string[] args) => CommandLineParserTests.Run(args);
 
-    private static UsageException Error(params string[] args) =>
-        Assert.Throws<UsageException>(() => CommandLineParser.Parse(args));
+    private static UsageException Error(params string[] args) => CommandLineParserTests.Error(args);
 
     [Fact]
     public void NoDisplayAndNoInputLogByDefault()
