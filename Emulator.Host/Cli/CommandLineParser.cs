@@ -104,6 +104,8 @@ public static class CommandLineParser
                 case "s": NoValue(); o.GdbPort = DefaultGdbPort; break;
                 case "gdb": o.GdbPort = ParseGdbDevice(Value("tcp::PORT")); break;
                 case "S": NoValue(); o.WaitForDebugger = true; break;
+                case "snapshot-load": o.SnapshotLoad = NonEmpty(Value("a snapshot file"), word); break;
+                case "snapshot-save": o.SnapshotSave = NonEmpty(Value("a snapshot file to write"), word); break;
                 default:
                     throw new UsageException($"unknown option '{word}'", "run");
             }
