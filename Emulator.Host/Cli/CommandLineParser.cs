@@ -108,6 +108,8 @@ public static class CommandLineParser
                 case "display": o.Display = ParseDisplay(Value("none, gl or curses")); break;
                 case "input-record": o.InputRecordFile = NonEmpty(Value("a file to record key events into"), word); break;
                 case "input-replay": o.InputReplayFile = NonEmpty(Value("an input log recorded with -input-record"), word); break;
+                case "snapshot-load": o.SnapshotLoad = NonEmpty(Value("a snapshot file"), word); break;
+                case "snapshot-save": o.SnapshotSave = NonEmpty(Value("a snapshot file to write"), word); break;
                 default:
                     throw new UsageException($"unknown option '{word}'", "run");
             }

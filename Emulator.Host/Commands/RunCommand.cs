@@ -4,6 +4,7 @@ using Emulator.Core.Debugging;
 using Emulator.Core.Hypervisor;
 using Emulator.Core.Loading;
 using Emulator.Core.Machine;
+using Emulator.Core.Snapshots;
 using Emulator.Core.Tracing;
 using Emulator.Devices;
 using Emulator.Host.Cli;
@@ -118,6 +119,10 @@ public static class RunCommand
         }
 
         var machine = new Machine((uint)ramBytes, log) { NoReboot = options.NoReboot };
+        // Reverse execution re-runs history: what the guest printed then must not print twice.
+        serialOut = ReexecutionMutedStream.Wrap(serialOut, machine);
+        debugConOut = ReexecutionMutedStream.Wrap(debugConOut, machine);
+        string machineDescription = $"-machine {options.MachineType} -m {options.MemoryMiB}";
         TraceRecording? recording = null;
         if (options.TraceFile != null)
         {
@@ -186,6 +191,7 @@ public static class RunCommand
         if (options.GdbPort is int gdbPort)
         {
             debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
+            machine.EnableTimeline(); // checkpoints for reverse-stepi / reverse-continue
             if (options.WaitForDebugger) debugger.RequestPause();
             try { gdb = GdbServer.Start(gdbPort, debugger, log); }
             catch (System.Net.Sockets.SocketException e)
@@ -213,6 +219,20 @@ public static class RunCommand
             Console.CancelKeyPress += onCancel;
         }
 
+        if (options.SnapshotLoad is { } snapshotIn)
+        {
+            try
+            {
+                ulong at = SnapshotFile.Load(machine, machineDescription, snapshotIn);
+                console.Stderr.WriteLine($"emu: resuming from {snapshotIn} at instruction {at}");
+            }
+            catch (Exception e) when (e is SnapshotFormatException or IOException or UnauthorizedAccessException)
+            {
+                gdb?.Dispose();
+                return Fail(console, $"cannot load the snapshot {snapshotIn}: {e.Message}");
+            }
+        }
+
         var stopwatch = Stopwatch.StartNew();
         MachineExit exit;
         try
@@ -234,6 +254,19 @@ public static class RunCommand
         }
         recording?.Complete(exit);
         foreach (var s in outputs) s.Flush();
+        if (options.SnapshotSave is { } snapshotOut)
+        {
+            try
+            {
+                SnapshotFile.Save(machine, machineDescription, snapshotOut);
+                console.Stderr.WriteLine($"emu: machine state at instruction {machine.Clock.Now} saved to {snapshotOut}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Stderr.WriteLine($"emu: cannot save the snapshot {snapshotOut}: {e.Message}");
+                return new Outcome(ExitStatus.Usage, exit, machine.InstructionsRetired, stopwatch.Elapsed) { Hypervisor = xenHypervisor };
+            }
+        }
         switch (exit.Kind)
         {
             case ExitKind.PowerOff:
