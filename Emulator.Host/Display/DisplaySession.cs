@@ -17,6 +17,7 @@ public sealed class DisplaySession : IDisposable
     public HostInputLog Input { get; }
     public GlDisplayWindow? Window { get; private set; }
     private AnsiTextDisplay? _terminal;
+    private StreamWriter? _record;
 
     private DisplaySession(HostInputLog input) => Input = input;
 
@@ -28,7 +29,7 @@ public sealed class DisplaySession : IDisposable
         Stream terminal, string title, ILogger log)
     {
         if (options.Display == DisplayKind.None && options.InputReplayFile == null) return null;
-        var input = new HostInputLog(machine.Clock, () => machine.Cpu.Halted, platform.Kbc.KeyEvent);
+        var input = platform.Input;
         var session = new DisplaySession(input);
         try
         {
@@ -40,7 +41,7 @@ public sealed class DisplaySession : IDisposable
                 input.Replay(events);
                 log.Information("Replaying {Count} key events from {File}", events.Count, options.InputReplayFile);
             }
-            if (options.InputRecordFile != null) input.RecordTo(new StreamWriter(options.InputRecordFile));
+            if (options.InputRecordFile != null) input.RecordTo(session._record = new StreamWriter(options.InputRecordFile));
             if (options.Display != DisplayKind.None && !replaying) input.StartLive();
 
             Action<KeyInput> keySink = replaying
@@ -75,6 +76,6 @@ public sealed class DisplaySession : IDisposable
     {
         Window?.Dispose();
         _terminal?.Dispose();
-        Input.Dispose();
+        _record?.Dispose();
     }
 }

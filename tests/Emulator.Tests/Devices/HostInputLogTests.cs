@@ -12,7 +12,7 @@ public class HostInputLogTests
         var clock = new VirtualClock();
         var delivered = new List<(ulong, KeyInput)>();
         var record = new StringWriter();
-        using var log = new HostInputLog(clock, () => false, k => delivered.Add((clock.Now, k)));
+        var log = new HostInputLog(clock, () => false, k => delivered.Add((clock.Now, k)));
         log.RecordTo(record);
         log.StartLive();
         clock.AdvanceTo(150_000);
@@ -32,7 +32,7 @@ public class HostInputLogTests
         var events = InputLogFile.Parse(new StringReader(text));
         var clock = new VirtualClock();
         var delivered = new List<(ulong, KeyInput)>();
-        using var log = new HostInputLog(clock, () => false, k => delivered.Add((clock.Now, k)));
+        var log = new HostInputLog(clock, () => false, k => delivered.Add((clock.Now, k)));
         var traced = new List<RecordedInput>();
         log.Injected = traced.Add;
         log.Replay(events);
@@ -68,7 +68,7 @@ public class HostInputLogTests
     {
         var clock = new VirtualClock();
         int delivered = 0;
-        using var log = new HostInputLog(clock, () => false, _ => delivered++);
+        var log = new HostInputLog(clock, () => false, _ => delivered++);
         log.StartLive();
         for (int i = 0; i < HostInputLog.MaxQueued + 10; i++) log.Post(new KeyInput(0x1E, true));
         clock.AdvanceTo(HostInputLog.PollTicks);

@@ -16,7 +16,7 @@ public class ToyKernelShellTests
     [Fact]
     public void TypedKeysAreEchoedOnTheSerialConsoleAndTheVgaScreen()
     {
-        using var shell = new ShellMachine();
+        var shell = new ShellMachine();
         shell.Input.Replay(ShellMachine.Script("echo Hello, World!\n"));
         var exit = shell.Machine.Run(40_000_000);
         Assert.Equal(ExitKind.InstructionLimit, exit.Kind);
@@ -39,7 +39,7 @@ public class ToyKernelShellTests
     [Fact]
     public void BackspaceAndShiftAreHonoured()
     {
-        using var shell = new ShellMachine();
+        var shell = new ShellMachine();
         var keys = ShellMachine.Script("echo abx\bc\n");
         shell.Input.Replay(keys);
         shell.Machine.Run(40_000_000);
@@ -70,8 +70,8 @@ public class ToyKernelShellTests
         var record = new StringWriter();
         string liveSerial;
         ulong liveEnd;
-        using (var live = new ShellMachine())
         {
+            var live = new ShellMachine();
             live.Input.RecordTo(record);
             live.Input.StartLive();
             var typist = new Thread(() =>
@@ -99,7 +99,7 @@ public class ToyKernelShellTests
         Assert.Equal(typed.Take(events.Count), events.Select(e => e.Key));
         Assert.All(events, e => Assert.Equal(0ul, e.Tick % Emulator.Core.Input.HostInputLog.PollTicks));
 
-        using var replay = new ShellMachine();
+        var replay = new ShellMachine();
         replay.Input.Replay(events);
         var replayExit = replay.Machine.Run(2_000_000_000);
         Assert.Equal(ExitKind.PowerOff, replayExit.Kind);
@@ -154,5 +154,56 @@ public class ToyKernelShellTests
         Assert.Contains("\x1b[0;92;40m> \x1b[0;37;40mecho on the terminal ", run.Stdout); // green prompt, grey text
         Assert.Contains("shell: powering off", run.Stdout);
         Assert.DoesNotContain("ok 1 - ", run.Stdout);                               // no serial console on the terminal
+    }
+
+    [Fact]
+    public void RestoringAnEarlierStateMakesTheLoggedKeysEnterAgainAtTheirTicks()
+    {
+        var shell = new ShellMachine();
+        var record = new StringWriter();
+        shell.Input.RecordTo(record);
+        shell.Input.StartLive();
+        shell.Machine.Run(5_000_000); // the shell waits for keys
+        var saved = Emulator.Core.Snapshots.MachineState.Capture(shell.Machine);
+        byte[] ram = (byte[])shell.Machine.Memory.Ram.Clone();
+        int serialAtSave = shell.Serial.Length;
+
+        foreach (var key in Emulator.Host.Display.UsKeyboardLayout.Type("echo one\n")) shell.Input.Post(key);
+        shell.Machine.Run(20_000_000);
+        string first = shell.Serial[serialAtSave..];
+        var screen = shell.Platform.Vga.Snapshot();
+        var events = shell.Input.Events.ToList();
+        Assert.StartsWith("echo one\none\n> ", first); // the prompt came before the save
+
+        // Back to the saved state (what reverse execution does), and forward again with no live input.
+        ram.CopyTo(shell.Machine.Memory.Ram, 0);
+        saved.Restore(shell.Machine);
+        Assert.Equal(0, shell.Input.InjectedCount);
+        int serialAtRestore = shell.Serial.Length;
+        shell.Machine.Run(20_000_000);
+        Assert.Equal(first, shell.Serial[serialAtRestore..]);
+        Assert.Equal(screen, shell.Platform.Vga.Snapshot());
+        Assert.Equal(events, shell.Input.Events);
+        Assert.Equal(events.Count, shell.Input.InjectedCount);
+        // Each event was recorded once, not again when it re-entered.
+        Assert.Equal(events.Count + 1, record.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void ARunWithReplayedKeysSplitAtASnapshotFileIsTheWholeRun()
+    {
+        using var files = new TempFiles();
+        string keys = ShellMachine.WriteScript(files, "echo before and after\npoweroff\n");
+        string snap = files.PathOf("shell.snap");
+        // The split falls in the middle of the typing (keys from 10,000,000, one every 100,000).
+        var whole = CapturedCli.Emu("run", "-m", "32", "-append", "shell", "-input-replay", keys);
+        var first = CapturedCli.Emu("run", "-m", "32", "-append", "shell", "-input-replay", keys, "--max-instructions", "11000000",
+            "-snapshot-save", snap);
+        var second = CapturedCli.Emu("run", "-m", "32", "-append", "shell", "-input-replay", keys, "-snapshot-load", snap);
+        Assert.Equal(0, whole.Status);
+        Assert.Equal(124, first.Status);
+        Assert.Equal(0, second.Status);
+        Assert.Contains("> echo before and after\nbefore and after\n> poweroff\nshell: powering off\n", whole.Stdout);
+        Assert.Equal(whole.Stdout, first.Stdout + second.Stdout);
     }
 }

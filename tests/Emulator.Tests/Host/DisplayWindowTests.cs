@@ -24,7 +24,7 @@ public class DisplayWindowTests(ITestOutputHelper output)
     {
         using var x = XvfbServer.Start();
         x.UseForThisProcess();
-        using var shell = new ShellMachine();
+        var shell = new ShellMachine();
         shell.Input.Replay(ShellMachine.Script("echo The quick brown fox: 0123456789 !@#$%^&*()\ncolors\n"));
         shell.Machine.Run(80_000_000); // the shell now waits for keys: the screen stays as it is
         var vga = shell.Platform.Vga;

@@ -11,7 +11,7 @@ namespace Emulator.Tests.Support;
 /// The toy kernel booted natively with `shell` on its command line, its COM1 output captured and
 /// an input log attached to its 8042 (for typing into the shell).
 /// </summary>
-public sealed class ShellMachine : IDisposable
+public sealed class ShellMachine
 {
     /// <summary>Virtual time by which the kernel's self-tests are done and the shell waits for keys (it is ready at about 3.4 million).</summary>
     public const ulong ShellReadyTick = 10_000_000;
@@ -30,7 +30,7 @@ public sealed class ShellMachine : IDisposable
         Machine = new Machine(32u << 20, Logger.None);
         Platform = PcPlatform.Attach(Machine, new PcPlatformOptions { SerialOutput = _serial, Logger = Logger.None });
         MultibootLoader.Prepare(Machine.Memory, GuestImages.ToyKernel, append, log: Logger.None).Install(Machine.Memory, Machine.Cpu);
-        Input = new HostInputLog(Machine.Clock, () => Machine.Cpu.Halted, Platform.Kbc.KeyEvent);
+        Input = Platform.Input;
     }
 
     /// <summary>The key events that type <paramref name="text"/>, from <paramref name="startTick"/> on, one every <see cref="KeySpacing"/>.</summary>
@@ -57,5 +57,4 @@ public sealed class ShellMachine : IDisposable
     /// <summary>Everything the guest wrote to COM1 so far (call between runs, on the machine's thread).</summary>
     public string Serial => System.Text.Encoding.Latin1.GetString(_serial.ToArray());
 
-    public void Dispose() => Input.Dispose();
 }
