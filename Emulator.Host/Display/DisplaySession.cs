@@ -15,7 +15,7 @@ namespace Emulator.Host.Display;
 public sealed class DisplaySession : IDisposable
 {
     public HostInputLog Input { get; }
-    public GlDisplayWindow? Window { get; private set; }
+    private GlDisplayWindow? _window;
     private AnsiTextDisplay? _terminal;
     private StreamWriter? _record;
 
@@ -56,7 +56,7 @@ public sealed class DisplaySession : IDisposable
                     {
                         throw new DisplayUnavailableException(e.Message, e);
                     }
-                    session.Window = GlDisplayWindow.Open(platform.Vga.CaptureScreen, keySink, machine.Interrupt, font, title, log);
+                    session._window = GlDisplayWindow.Open(platform.Vga.CaptureScreen, keySink, machine.Interrupt, font, title, log);
                     break;
                 case DisplayKind.Curses:
                     session._terminal = AnsiTextDisplay.Start(platform.Vga.CaptureScreen, terminal, log);
@@ -74,7 +74,7 @@ public sealed class DisplaySession : IDisposable
 
     public void Dispose()
     {
-        Window?.Dispose();
+        _window?.Dispose();
         _terminal?.Dispose();
         _record?.Dispose();
     }

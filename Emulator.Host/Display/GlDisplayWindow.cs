@@ -62,9 +62,6 @@ public sealed class GlDisplayWindow : IDisposable
         return w;
     }
 
-    /// <summary>True while the window is open (false after it was closed or failed).</summary>
-    public bool IsOpen => _thread.IsAlive && !_stop;
-
     /// <summary>
     /// Draws the next frame with the given blink phases, reads it back (glReadPixels) and returns it
     /// with the screen it showed. Fails when the window closes first.

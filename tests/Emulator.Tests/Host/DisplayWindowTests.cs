@@ -43,29 +43,7 @@ public class DisplayWindowTests(ITestOutputHelper output)
         Assert.Equal((640, 400), (frame.Width, frame.Height));
         Assert.True(frame.Screen.CursorShown);
 
-        int mismatches = 0, lit = 0;
-        string? first = null;
-        for (int row = 0; row < TextScreen.Rows; row++)
-            for (int col = 0; col < TextScreen.Columns; col++)
-            {
-                var cell = frame.Screen[row, col];
-                bool cursorCell = row == frame.Screen.CursorRow && col == frame.Screen.CursorColumn;
-                for (int y = 0; y < 16; y++)
-                    for (int xPixel = 0; xPixel < 8; xPixel++)
-                    {
-                        bool on = font.Pixel(cell.Character, xPixel, y) ||
-                                  (cursorCell && y >= frame.Screen.CursorStart && y <= frame.Screen.CursorEnd);
-                        var expected = VgaPalette.Color(on ? cell.Foreground : cell.Background & 7);
-                        int i = ((row * 16 + y) * 640 + col * 8 + xPixel) * 4;
-                        var actual = (frame.Rgba[i], frame.Rgba[i + 1], frame.Rgba[i + 2]);
-                        if (on) lit++;
-                        if (actual != expected)
-                        {
-                            mismatches++;
-                            first ??= $"cell ({row},{col}) char 0x{cell.Character:X2} attr 0x{cell.Attribute:X2} pixel ({xPixel},{y}): {actual} != {expected}";
-                        }
-                    }
-            }
+        var (mismatches, lit, first) = CompareWithFont(frame, font, cursorOn: true, blinkVisible: true);
         Assert.True(mismatches == 0, $"{mismatches} pixels differ; first: {first}");
         Assert.True(lit > 5000, $"only {lit} foreground pixels: the screen is nearly empty");
         // The colours test shows all 16 foreground colours on 8 backgrounds (rows 5-12 after the echo).
@@ -75,6 +53,61 @@ public class DisplayWindowTests(ITestOutputHelper output)
         // The PNG holds the same pixels.
         Assert.Equal(frame.Rgba, DecodePng(ScreenshotPath, out int w, out int h));
         Assert.Equal((640, 400), (w, h));
+    }
+
+    [XvfbFact]
+    public async Task EveryCharacterAndAttributeIsDrawnWithBlinkAndCursorPhases()
+    {
+        using var x = XvfbServer.Start();
+        x.UseForThisProcess();
+        // 2000 cells: every character code, every attribute (blinking ones included), the cursor a block on row 3.
+        var cells = new TextCell[TextScreen.Rows * TextScreen.Columns];
+        for (int i = 0; i < cells.Length; i++) cells[i] = new TextCell((byte)i, (byte)(i * 7 + i / 256));
+        var screen = new TextScreen(cells, 3, 17, 0, 15);
+        var font = PsfFont.LoadDefault();
+        using var window = GlDisplayWindow.Open(() => screen, _ => { }, () => { }, font, "emu test", Logger.None);
+        foreach (var (cursorOn, blinkVisible) in new[] { (false, false), (true, false), (false, true) })
+        {
+            var frame = await window.CaptureFrameAsync(cursorOn, blinkVisible).WaitAsync(TimeSpan.FromSeconds(30));
+            var (mismatches, lit, first) = CompareWithFont(frame, font, cursorOn, blinkVisible);
+            Assert.True(mismatches == 0, $"cursor {cursorOn}, blink {blinkVisible}: {mismatches} pixels differ; first: {first}");
+            Assert.True(lit > 10000, $"only {lit} foreground pixels");
+        }
+    }
+
+    /// <summary>
+    /// Compares every pixel of a frame with what the VGA shows: the font's glyph bit in the cell's
+    /// foreground colour, else its background (3 bits: attribute bit 7 blinks the character), the
+    /// cursor's scanlines in the foreground colour when its phase is on.
+    /// </summary>
+    private static (int Mismatches, int Lit, string? First) CompareWithFont(DisplayFrame frame, PsfFont font, bool cursorOn, bool blinkVisible)
+    {
+        int mismatches = 0, lit = 0;
+        string? first = null;
+        var s = frame.Screen;
+        for (int row = 0; row < TextScreen.Rows; row++)
+            for (int col = 0; col < TextScreen.Columns; col++)
+            {
+                var cell = s[row, col];
+                bool cursorCell = cursorOn && s.CursorShown && row == s.CursorRow && col == s.CursorColumn;
+                bool hidden = (cell.Attribute & 0x80) != 0 && !blinkVisible;
+                for (int y = 0; y < 16; y++)
+                    for (int xPixel = 0; xPixel < 8; xPixel++)
+                    {
+                        bool on = (font.Pixel(cell.Character, xPixel, y) && !hidden) ||
+                                  (cursorCell && y >= s.CursorStart && y <= s.CursorEnd);
+                        var expected = VgaPalette.Color(on ? cell.Foreground : cell.Background & 7);
+                        int i = ((row * 16 + y) * frame.Width + col * 8 + xPixel) * 4;
+                        var actual = (frame.Rgba[i], frame.Rgba[i + 1], frame.Rgba[i + 2]);
+                        if (on) lit++;
+                        if (actual != expected)
+                        {
+                            mismatches++;
+                            first ??= $"cell ({row},{col}) char 0x{cell.Character:X2} attr 0x{cell.Attribute:X2} pixel ({xPixel},{y}): {actual} != {expected}";
+                        }
+                    }
+            }
+        return (mismatches, lit, first);
     }
 
     [XvfbFact]
