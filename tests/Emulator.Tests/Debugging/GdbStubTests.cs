@@ -13,15 +13,6 @@ namespace Emulator.Tests.Debugging;
 /// </summary>
 public sealed class GdbStubTests
 {
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     /// <summary>Starts `emu run -S -gdb tcp::PORT` with the toy kernel in this process; returns the run's thread and its result holder.</summary>
     private static (Thread Thread, Func<CapturedRun?> Result) StartStub(int port, string machine = "pc")
     {
@@ -46,7 +37,7 @@ public sealed class GdbStubTests
     [Fact]
     public void RealGdbAttachesBreaksStepsWatchesAndDetaches()
     {
-        int port = FreePort();
+        int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port);
         uint demandFaults = ElfSymbols.Address(GuestImages.ToyKernel, "ops_demand_faults");
         var gdb = Process.Start(new ProcessStartInfo("gdb")
@@ -90,7 +81,7 @@ public sealed class GdbStubTests
     [Fact]
     public void MalformedPacketsGetErrorRepliesAndTheSessionGoesOn()
     {
-        int port = FreePort();
+        int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         using var wire = new GdbWire(port);
         string Exchange(string raw) => wire.Exchange(raw);
@@ -111,7 +102,7 @@ public sealed class GdbStubTests
     [Fact]
     public void AMonitorHypercallBreakpointStopsAfterTheNextMmuUpdateUnderXen()
     {
-        int port = FreePort();
+        int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         using var wire = new GdbWire(port);
         Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall mmu_update"))[..^2]);
