@@ -244,7 +244,7 @@ function appendHypercalls(entries) {
     ol.appendChild(li);
   }
   while (ol.children.length > MaxHypercallRows) ol.removeChild(ol.firstChild);
-  ol.parentElement.scrollTop = ol.parentElement.scrollHeight;
+  ol.scrollTop = ol.scrollHeight;
 }
 
 function showHypercall(li, seq) {
