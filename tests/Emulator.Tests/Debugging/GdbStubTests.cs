@@ -114,6 +114,34 @@ public sealed class GdbStubTests
         Assert.Equal(0, result()!.Status); // detached: the kernel's self-tests run to the end
     }
 
+    [Fact]
+    public void MonitorHypercallsListsTheLatestDecodedAndWalkShowsEveryLevel()
+    {
+        int port = FreeTcpPort.Next();
+        var (thread, result) = StartStub(port, machine: "xen");
+        using var wire = new GdbWire(port);
+        string Monitor(string command) => FromHex(wire.Packet("qRcmd," + Hex(command))[2..^3]);
+
+        Assert.Equal("no hypercalls yet\n", Monitor("hypercalls"));
+        Monitor("break-hypercall mmu_update");
+        Assert.StartsWith("+$T05thread:1;#", wire.Packet("c"));
+        string[] lines = Monitor("hypercalls 3").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^#\d+ tick \d+: mmu_update\(reqs=0x[0-9a-f]{8}, count=1, foreigndom=0x7ff0, entries=\[\{ptr=0x[0-9a-f]{16}, cmd=normal_pt_update, val=0x[0-9a-f]{16}\}\]\) = 0$", lines[2]);
+        var seqs = lines.Select(l => int.Parse(l[1..l.IndexOf(' ')])).ToArray();
+        Assert.Equal([seqs[0], seqs[0] + 1, seqs[0] + 2], seqs);   // the latest three, oldest first
+        Assert.Single(Monitor("hypercalls 1").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("+$E01#a6", wire.Packet("qRcmd," + Hex("hypercalls many")));  // a bad count: an error, the session goes on
+
+        uint entry = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
+        string walk = Monitor($"walk 0x{entry:x}");
+        Assert.StartsWith($"0x{entry:x8}: PAE paging, CR3 0x", walk);
+        Assert.Matches(@"\n  PDPTE at 0x[0-9a-f]{8} = 0x[0-9a-f]{16}  P\n  PDE   at .*\n  PTE   at .*\n  -> physical 0x[0-9a-f]{8}\n$", walk);
+        Assert.Equal("+$OK#9a", wire.Packet("D"));
+        Assert.True(thread.Join(60_000));
+        Assert.Equal(0, result()!.Status);
+    }
+
     private static string Hex(string text) => Convert.ToHexString(Encoding.UTF8.GetBytes(text)).ToLowerInvariant();
     private static string FromHex(string hex) => Encoding.UTF8.GetString(Convert.FromHexString(hex));
     private static string Checksum(string payload) => (payload.Sum(c => c) & 0xFF).ToString("x2");
