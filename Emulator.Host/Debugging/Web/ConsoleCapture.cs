@@ -1,4 +1,5 @@
 using System.Text;
+using Emulator.Core.Tracing;
 
 namespace Emulator.Host.Debugging.Web;
 
@@ -7,16 +8,15 @@ namespace Emulator.Host.Debugging.Web;
 /// every byte on and keeps the most recent text (Latin-1, one character per byte) for the web
 /// debugger, which reads it from its own thread by offset (<see cref="Since"/>).
 /// </summary>
-public sealed class ConsoleCapture : Stream
+public sealed class ConsoleCapture : ConsoleTapStream
 {
     /// <summary>The most text kept; older text is dropped in chunks of a quarter of this.</summary>
     public const int MaxKept = 64 * 1024;
 
-    private readonly Stream? _inner;
     private readonly StringBuilder _text = new();
     private long _dropped;
 
-    public ConsoleCapture(Stream? inner) => _inner = inner;
+    public ConsoleCapture(Stream? inner) : base(inner) { }
 
     /// <summary>The text written from <paramref name="offset"/> on (what is still kept of it) and the offset after it.</summary>
     public (string Text, long Next) Since(long offset)
@@ -29,11 +29,8 @@ public sealed class ConsoleCapture : Stream
         }
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
+    protected override void Observe(ReadOnlySpan<byte> buffer)
     {
-        _inner?.Write(buffer);
         lock (_text)
         {
             _text.Append(Encoding.Latin1.GetString(buffer));
@@ -45,15 +42,4 @@ public sealed class ConsoleCapture : Stream
             }
         }
     }
-
-    public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
-    public override void Flush() => _inner?.Flush();
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
