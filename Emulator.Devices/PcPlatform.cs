@@ -66,6 +66,10 @@ public sealed class PcPlatform
         ports.Register(BochsShutdownPort.Port, 1, BochsShutdown);
 
         machine.Cpu.InterruptController = Pic;
+
+        foreach (var state in new Emulator.Core.Snapshots.ISnapshotState[]
+                 { Pic, Pit, SystemControlB, Com1, Rtc, Kbc, SystemControlA, Vga, PostCode, BochsShutdown })
+            machine.RegisterSnapshotState(state);
     }
 
     /// <summary>Creates the PC devices on <paramref name="machine"/> and registers them.</summary>

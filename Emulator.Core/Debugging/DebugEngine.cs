@@ -19,7 +19,7 @@ namespace Emulator.Core.Debugging;
 /// go through the step path and this engine. Watchpoints and hypercall breakpoints arm it only when
 /// they fire.
 /// </summary>
-public sealed class DebugEngine
+public sealed partial class DebugEngine
 {
     private readonly object _gate = new();
     private readonly Dictionary<uint, long> _breakpoints = new();   // linear address -> hits
@@ -278,6 +278,7 @@ public sealed class DebugEngine
     public int WriteMemory(uint linear, ReadOnlySpan<byte> data)
     {
         int n = 0;
+        _historyEdited = true;
         _frontEndWriting = true;
         try
         {
@@ -296,42 +297,73 @@ public sealed class DebugEngine
 
     // ---- The machine thread ------------------------------------------------------------------
 
-    /// <summary>Called by the CPU before it executes an instruction while armed; blocks while stopped. False when the run must end.</summary>
+    /// <summary>
+    /// Called by the CPU before it executes an instruction while armed; blocks while stopped. False
+    /// when the run must end — or, with a rewind pending (<see cref="TakeRewind"/>), when the machine
+    /// loop must restore a checkpoint first.
+    /// </summary>
     internal bool BeforeInstruction()
     {
-        DebugStop? stop = null;
+        DebugStop? stop;
         lock (_gate)
         {
             if (_killed) return false;
-            uint eip = LinearEip();
-            if (_pending != null) { stop = _pending; _pending = null; }
-            else if (_pauseRequested) { _pauseRequested = false; stop = new DebugStop(StopKind.Paused, eip, Cpu.Clock.Now, "paused"); }
-            else if (_stepOverReturn == eip)
+            if (_replay != ReplayMode.None)
             {
-                _stepOverReturn = null;
-                stop = new DebugStop(StopKind.Step, eip, Cpu.Clock.Now, "stepped over the call");
+                var outcome = ReplayBoundary(out stop);
+                if (outcome != null) return outcome.Value;
             }
-            else if (_skipBreakpointAt != eip && _breakpoints.TryGetValue(eip, out long hits) &&
-                     (!_conditions.TryGetValue(eip, out var condition) || condition.Holds(Cpu)))
-            {
-                _breakpoints[eip] = hits + 1;
-                stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8} (hit {hits + 1})");
-            }
-            _skipBreakpointAt = null;
+            else stop = DecideStop();
             if (stop == null) return true;
-            StopLocked(stop);
         }
-        Stopped?.Invoke(stop);
-        lock (_gate)
+        while (true)
         {
-            while (!_resumed) Monitor.Wait(_gate);
-            _resumed = false;
-            _stop = null;
-            if (_killed) return false;
-            if (stop.Kind == StopKind.Breakpoint) _skipBreakpointAt = stop.Eip;
+            lock (_gate) StopLocked(stop);
+            Stopped?.Invoke(stop);
+            lock (_gate)
+            {
+                while (!_resumed) Monitor.Wait(_gate);
+                _resumed = false;
+                _stop = null;
+                if (_killed) return false;
+                if (_reverseRequest is { } reverse)
+                {
+                    _reverseRequest = null;
+                    stop = BeginReverse(reverse);
+                    if (stop == null) return false; // the machine loop rewinds
+                    continue;                        // nothing to go back to: stop again here
+                }
+                if (stop.Kind == StopKind.Breakpoint) _skipBreakpointAt = stop.Eip;
+            }
+            return true;
         }
-        return true;
     }
+
+    /// <summary>Whether the machine stops at this boundary (and why); counts breakpoint hits.</summary>
+    private DebugStop? DecideStop()
+    {
+        DebugStop? stop = null;
+        uint eip = LinearEip();
+        if (_pending != null) { stop = _pending; _pending = null; }
+        else if (_pauseRequested) { _pauseRequested = false; stop = new DebugStop(StopKind.Paused, eip, Cpu.Clock.Now, "paused"); }
+        else if (_stepOverReturn == eip)
+        {
+            _stepOverReturn = null;
+            stop = new DebugStop(StopKind.Step, eip, Cpu.Clock.Now, "stepped over the call");
+        }
+        else if (BreakpointHolds(eip))
+        {
+            long hits = _breakpoints[eip] + 1;
+            _breakpoints[eip] = hits;
+            stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8} (hit {hits})");
+        }
+        _skipBreakpointAt = null;
+        return stop;
+    }
+
+    private bool BreakpointHolds(uint eip) =>
+        _skipBreakpointAt != eip && _breakpoints.ContainsKey(eip) &&
+        (!_conditions.TryGetValue(eip, out var condition) || condition.Holds(Cpu));
 
     /// <summary>Called by the CPU after an instruction while armed: a single step ends here.</summary>
     internal void AfterInstruction()
@@ -456,7 +488,8 @@ public sealed class DebugEngine
     /// <summary>Whether the CPU must consult the engine at every instruction; and the fast loop must end now.</summary>
     private void Rearm()
     {
-        bool armed = _breakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed || _stepOverReturn != null;
+        bool armed = _breakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed || _stepOverReturn != null ||
+                     _replay != ReplayMode.None || _rewindTo != null;
         Cpu.DebugArmed = armed;
         if (armed) Cpu.LeaveFastLoop = true;
     }

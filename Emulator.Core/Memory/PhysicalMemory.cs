@@ -9,7 +9,7 @@ namespace Emulator.Core.Memory;
 /// all ones. A per-4-KiB-page kind map makes every access one array lookup. The A20 gate masks
 /// address bit 20 when disabled. Writes to pages that hold decoded code notify the decode cache.
 /// </summary>
-public sealed class PhysicalMemory
+public sealed class PhysicalMemory : Snapshots.ISnapshotState
 {
     public const int PageShift = 12;
     public const uint PageSize = 1u << PageShift;
@@ -24,7 +24,7 @@ public sealed class PhysicalMemory
     private readonly List<(uint Base, uint Size, IMmioDevice Device)> _mmio = new();
     /// <summary>Per page: <see cref="CodeWatch"/> and/or <see cref="TableWatch"/>; 0 for almost every page, so a write costs one load and test.</summary>
     private readonly byte[] _watch = new byte[PageCount];
-    private const byte CodeWatch = 1, TableWatch = 2, DebugWatch = 4;
+    private const byte CodeWatch = 1, TableWatch = 2, DebugWatch = 4, DirtyTrack = 8;
 
     /// <summary>Called with the address and size of every write to a page marked as holding cached decoded code.</summary>
     public Action<uint, int>? CodePageWritten;
@@ -148,6 +148,72 @@ public sealed class PhysicalMemory
         if ((w & TableWatch) != 0) TablePageWriting?.Invoke(addr, size, value);
         if ((w & CodeWatch) != 0) CodePageWritten?.Invoke(addr, size);
         if ((w & DebugWatch) != 0) DebugWatchWrite?.Invoke(addr, size);
+        if ((w & DirtyTrack) != 0) MarkDirty(addr >> PageShift);
+    }
+
+    // ---- Snapshots ------------------------------------------------------------------------------
+
+    /// <summary>The "memory" section: the RAM size (a snapshot only fits the same size) and the A20 gate. RAM contents travel by pages, outside the sections.</summary>
+    public string SnapshotSection => "memory";
+
+    public void SaveState(Snapshots.SnapshotWriter w)
+    {
+        w.WriteUInt32(RamSize);
+        w.WriteBool(A20Enabled);
+    }
+
+    public void LoadState(Snapshots.SnapshotReader r)
+    {
+        uint size = r.ReadUInt32();
+        if (size != RamSize)
+            throw new Snapshots.SnapshotFormatException($"the snapshot's machine has {size / (1024 * 1024)} MiB of RAM, this one {RamSize / (1024 * 1024)} MiB (-m)");
+        A20Enabled = r.ReadBool();
+    }
+
+    // ---- Dirty-page tracking (snapshots) -------------------------------------------------------
+    // While tracking, every RAM page carries the DirtyTrack bit; the first write to a page takes the
+    // watched path once, records the page and clears the bit, so later writes run at full speed.
+
+    private readonly List<uint> _dirtyPages = new();
+    private bool _trackingDirty;
+
+    /// <summary>Whether <see cref="StartDirtyTracking"/> is in effect.</summary>
+    public bool TrackingDirtyPages => _trackingDirty;
+
+    /// <summary>Starts recording which RAM pages are written (the set starts empty).</summary>
+    public void StartDirtyTracking()
+    {
+        _trackingDirty = true;
+        _dirtyPages.Clear();
+        uint pages = (uint)_ram.Length >> PageShift;
+        for (uint p = 0; p < pages; p++) _watch[p] |= DirtyTrack;
+    }
+
+    /// <summary>Stops recording (nothing is left armed).</summary>
+    public void StopDirtyTracking()
+    {
+        _trackingDirty = false;
+        _dirtyPages.Clear();
+        uint pages = (uint)_ram.Length >> PageShift;
+        for (uint p = 0; p < pages; p++) _watch[p] &= unchecked((byte)~DirtyTrack);
+    }
+
+    /// <summary>The pages written since tracking started or since the last call (each once), and a fresh empty set.</summary>
+    public uint[] TakeDirtyPages()
+    {
+        var pages = _dirtyPages.ToArray();
+        _dirtyPages.Clear();
+        foreach (uint p in pages) _watch[p] |= DirtyTrack;
+        return pages;
+    }
+
+    /// <summary>The pages written since the last <see cref="TakeDirtyPages"/>, without resetting.</summary>
+    public IReadOnlyList<uint> DirtyPagesSoFar => _dirtyPages;
+
+    private void MarkDirty(uint pfn)
+    {
+        _watch[pfn] &= unchecked((byte)~DirtyTrack);
+        _dirtyPages.Add(pfn);
     }
 
     // ---- Debugger watchpoints ------------------------------------------------------------------
@@ -180,7 +246,9 @@ public sealed class PhysicalMemory
         addr &= A20Mask;
         if (addr < (uint)_ram.Length - 3 && (addr & 0xFFF) <= 0xFFC && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            if ((_watch[addr >> PageShift] & CodeWatch) != 0) CodePageWritten?.Invoke(addr, 4);
+            byte w = _watch[addr >> PageShift];
+            if ((w & CodeWatch) != 0) CodePageWritten?.Invoke(addr, 4);
+            if ((w & DirtyTrack) != 0) MarkDirty(addr >> PageShift);
             BinaryPrimitives.WriteUInt32LittleEndian(_ram.AsSpan((int)addr), value);
             return;
         }

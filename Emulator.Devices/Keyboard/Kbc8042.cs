@@ -16,7 +16,7 @@ namespace Emulator.Devices;
 /// firmware runs before the guest.
 /// </para>
 /// </summary>
-public sealed class Kbc8042 : IPortDevice
+public sealed class Kbc8042 : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort DataPort = 0x60, StatusPort = 0x64;
     public const int KeyboardIrq = 1, MouseIrq = 12;
@@ -50,6 +50,39 @@ public sealed class Kbc8042 : IPortDevice
         _control = control;
         _irq = irq;
         _log = log ?? Serilog.Log.Logger;
+    }
+
+    public string SnapshotSection => "kbc";
+
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        w.WriteInt32(_output.Count);
+        foreach (var (value, aux) in _output) { w.WriteByte(value); w.WriteBool(aux); }
+        w.WriteByte(_lastOutput);
+        w.WriteByte(_commandByte);
+        w.WriteBool(_lastWriteWasCommand);
+        w.WriteByte(_pendingCommand);
+        w.WriteByte(_pendingKeyboardCommand);
+        w.WriteBool(_keyboardScanning);
+        w.WriteByte(_scanCodeSet);
+        w.WriteBool(_irq1Level);
+        w.WriteBool(_irq12Level);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        _output.Clear();
+        int n = r.ReadInt32(0, 4096);
+        for (int i = 0; i < n; i++) _output.Enqueue((r.ReadByte(), r.ReadBool()));
+        _lastOutput = r.ReadByte();
+        _commandByte = r.ReadByte();
+        _lastWriteWasCommand = r.ReadBool();
+        _pendingCommand = r.ReadByte();
+        _pendingKeyboardCommand = r.ReadByte();
+        _keyboardScanning = r.ReadBool();
+        _scanCodeSet = r.ReadByte();
+        _irq1Level = r.ReadBool();
+        _irq12Level = r.ReadBool();
     }
 
     public byte CommandByte => _commandByte;
