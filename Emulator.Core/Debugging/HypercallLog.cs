@@ -7,7 +7,9 @@ namespace Emulator.Core.Debugging;
 /// The most recent hypercalls of a -machine xen run, decoded, in a bounded ring (the oldest are
 /// dropped): the web debugger's hypercall log and the gdb stub's `monitor hypercalls`. Entries are
 /// added on the machine thread as each call completes and read from the front ends' threads.
-/// Listening costs a decode per hypercall, so it is attached only when a debugger is.
+/// Listening costs a decode per hypercall, so it is attached only when a debugger is. Calls made
+/// while reverse execution re-runs history (<see cref="Machine.Machine.Reexecuting"/>) were logged
+/// the first time and are not logged again.
 /// </summary>
 public sealed class HypercallLog
 {
@@ -16,15 +18,15 @@ public sealed class HypercallLog
     private readonly object _gate = new();
     private readonly HypercallLogEntry?[] _ring;
     private readonly XenHypervisor _hypervisor;
-    private readonly CpuCore _cpu;
+    private readonly Machine.Machine _machine;
     private long _count;
 
-    public HypercallLog(XenHypervisor hypervisor, CpuCore cpu, int capacity = DefaultCapacity)
+    public HypercallLog(XenHypervisor hypervisor, Machine.Machine machine, int capacity = DefaultCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _ring = new HypercallLogEntry?[capacity];
         _hypervisor = hypervisor;
-        _cpu = cpu;
+        _machine = machine;
         hypervisor.HypercallCompleted += Record;
     }
 
@@ -38,7 +40,8 @@ public sealed class HypercallLog
 
     private void Record(HypercallEvent e)
     {
-        var cpu = _cpu;
+        if (_machine.Reexecuting) return;
+        var cpu = _machine.Cpu;
         Span<byte> top = stackalloc byte[4];
         uint? ret = cpu.PeekMemory(cpu.Segs[CpuCore.SS].Base + cpu.Regs[CpuCore.ESP], top) == 4 ? BitConverter.ToUInt32(top) : null;
         var context = new HypercallContext(cpu.Segs[CpuCore.CS].Base + cpu.Eip, cpu.Regs[CpuCore.ESP], ret, cpu.Cr3, cpu.Cpl);

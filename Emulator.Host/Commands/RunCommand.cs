@@ -4,6 +4,7 @@ using Emulator.Core.Debugging;
 using Emulator.Core.Hypervisor;
 using Emulator.Core.Loading;
 using Emulator.Core.Machine;
+using Emulator.Core.Snapshots;
 using Emulator.Core.Tracing;
 using Emulator.Devices;
 using Emulator.Host.Cli;
@@ -137,7 +138,9 @@ public static class RunCommand
         TraceFeed? traceFeed = null;
         if (webDebugger)
         {
-            serialOut = consoleCapture = new ConsoleCapture(serialOut);
+            // Reverse execution re-runs history: what the guest printed then was seen once, so all of it is muted while it re-runs.
+            serialOut = ReexecutionMutedStream.Wrap(consoleCapture = new ConsoleCapture(serialOut), machine);
+            debugConOut = ReexecutionMutedStream.Wrap(debugConOut, machine);
             traceFeed = new TraceFeed();
             recording!.Tracer.AddSink(traceFeed.Add);
         }
@@ -185,11 +188,12 @@ public static class RunCommand
         if (options.GdbPort != null || webDebugger)
         {
             debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
-            if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine.Cpu);
+            if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine);
         }
         if (options.WebDebuggerPort is int webPort)
         {
             debugger!.RequestPause(); // emu debug starts paused at the first instruction
+            machine.EnableTimeline(); // checkpoints for reverse step
             // The kernel's symbols name code addresses (a multiboot kernel's path is still in `kernel`; -bios alone has none).
             var symbols = xenKernel != null ? ElfSymbolTable.From(xenKernel) : kernel != null ? ElfSymbolTable.FromFile(kernel) : ElfSymbolTable.Empty;
             var target = new DebuggedMachine(debugger, machine.Memory, symbols, hypercalls, consoleCapture!, platform.Vga, traceFeed!);

@@ -52,7 +52,8 @@ public sealed class DebuggerCommands
                 if (_m.Hypercalls == null) throw new DebuggerRequestException("no hypercalls to run to: this is not a -machine xen run");
                 Engine.RunUntil(RunUntilEvent.Hypercall);
                 return Ok();
-            case "reverseStep": Stopped(); return ReverseStep();
+            case "reverseStep": Stopped(); Engine.ReverseStep(); return Ok();
+            case "reverseContinue": Stopped(); Engine.ReverseContinue(); return Ok();
             case "pause": Engine.RequestPause(); return Ok();
             case "kill": Engine.Kill(); return Ok();
             case "memory": return Memory(request);
@@ -105,9 +106,6 @@ public sealed class DebuggerCommands
         if (stop == null) throw new DebuggerRequestException("the machine is running: pause it first");
         if (stop.Kind == StopKind.Exited) throw new DebuggerRequestException("the run is over");
     }
-
-    private JsonObject ReverseStep() =>
-        throw new DebuggerRequestException("reverse step needs the engine's snapshots, which this build does not have yet");
 
     private JsonObject AddBreakpoint(JsonObject request)
     {

@@ -11,8 +11,8 @@ public sealed class HypercallLogTests
     public void TheToyKernelsFirstHypercallsAreLoggedDecodedAndTheRingKeepsTheLatest()
     {
         var (machine, hv) = TestMachines.Xen(GuestImages.ToyKernel, "pv=ops");
-        var full = new HypercallLog(hv, machine.Cpu);
-        var small = new HypercallLog(hv, machine.Cpu, capacity: 4);
+        var full = new HypercallLog(hv, machine);
+        var small = new HypercallLog(hv, machine, capacity: 4);
         long added = 0;
         small.Added += _ => added++;
         machine.Run(2_000_000);

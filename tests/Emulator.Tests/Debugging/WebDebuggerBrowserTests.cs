@@ -45,7 +45,7 @@ public sealed class WebDebuggerBrowserTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ThePageRunsToAnMmuUpdateShowsItDecodedAndSteps()
+    public async Task ThePageRunsToAnMmuUpdateShowsItDecodedStepsAndStepsBack()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium (.ci/run does)");
         var run = WebDebuggerRun.Start();
@@ -77,13 +77,20 @@ public sealed class WebDebuggerBrowserTests(ITestOutputHelper output)
             await page.WaitForSelectorAsync("#hypercall-detail:has-text('tick (instructions executed)')", new PageWaitForSelectorOptions { Timeout = WaitMs });
             Assert.Matches(new Regex(@"returned to: eip 0x[0-9a-f]{8}"), await page.InnerTextAsync("#hypercall-detail"));
 
-            // A step changes EIP and is highlighted.
+            // A step changes EIP (highlighted); a reverse step brings every register back.
             var before = await Registers(page);
             await page.ClickAsync("#btn-step");
             stops = await WaitForStopAfter(page, stops);
             var after = await Registers(page);
             Assert.NotEqual(before["eip"], after["eip"]);
             Assert.Contains("changed", await page.GetAttributeAsync("#reg-eip", "class") ?? "");
+            await page.ClickAsync("#btn-reverse");
+            stops = await WaitForStopAfter(page, stops);
+            Assert.Contains("reverse step", await page.InnerTextAsync("#status"));
+            Assert.Equal(before, await Registers(page));
+            await page.Keyboard.PressAsync("s");                 // the key does what the button does: forward again
+            stops = await WaitForStopAfter(page, stops);
+            Assert.Equal(after, await Registers(page));
 
             // The page-table walk of the current EIP ends in a physical address.
             await page.FillAsync("#walk-address", after["eip"]);

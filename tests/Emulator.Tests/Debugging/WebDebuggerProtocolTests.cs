@@ -119,6 +119,28 @@ public sealed class WebDebuggerProtocolTests
     }
 
     [Fact]
+    public void AHypercallRunAgainAfterAReverseStepIsLoggedOnce()
+    {
+        var run = WebDebuggerRun.Start();
+        using var page = new Page(run);
+        page.NextState(_ => true);
+        page.Request("runToHypercall");
+        var first = page.NextState(m => (string?)m["stop"]?["kind"] == "hypercall");
+        page.Request("reverseStep");
+        var back = page.NextState(m => (string?)m["stop"]?["detail"] == "reverse step");
+        Assert.True((ulong)back["tick"]! < (ulong)first["tick"]!);
+        page.Request("runToHypercall");
+        var again = page.NextState(m => (string?)m["stop"]?["kind"] == "hypercall");
+        Assert.Equal((string?)first["stop"]!["detail"], (string?)again["stop"]!["detail"]);
+        Assert.Equal((ulong)first["tick"]!, (ulong)again["tick"]!);
+        Assert.Equal(first["registers"]!.ToJsonString(), again["registers"]!.ToJsonString());
+        var log = page.Request("hypercalls")["entries"]!.AsArray();
+        Assert.Single(log);                                   // re-executed history is not logged again
+        Assert.Equal("reply", (string?)page.Request("kill")["type"]);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)).Status);
+    }
+
+    [Fact]
     public void RequestsFromAnotherSiteAreRefused()
     {
         var run = WebDebuggerRun.Start();

@@ -89,7 +89,7 @@ function showState(m) {
 function updateButtons() {
   const connected = socket && socket.readyState === WebSocket.OPEN;
   const stopped = connected && !machineState.running && !machineState.exited;
-  for (const id of ['btn-step', 'btn-stepover', 'btn-continue', 'btn-hypercall', 'btn-reverse']) $(id).disabled = !stopped;
+  for (const id of ['btn-step', 'btn-stepover', 'btn-continue', 'btn-hypercall', 'btn-reverse', 'btn-reverse-continue']) $(id).disabled = !stopped;
   $('btn-pause').disabled = !(connected && machineState.running);
   $('btn-kill').disabled = !connected || machineState.exited;
 }
@@ -265,7 +265,7 @@ function showHypercall(li, seq) {
     .catch(() => {});
 }
 
-const keys = { s: 'step', n: 'stepOver', c: 'continue', p: 'pause', h: 'runToHypercall', r: 'reverseStep' };
+const keys = { s: 'step', n: 'stepOver', c: 'continue', p: 'pause', h: 'runToHypercall', r: 'reverseStep', R: 'reverseContinue' };
 
 function wire() {
   $('btn-step').onclick = () => command('step');
@@ -274,6 +274,7 @@ function wire() {
   $('btn-pause').onclick = () => command('pause');
   $('btn-hypercall').onclick = () => command('runToHypercall');
   $('btn-reverse').onclick = () => command('reverseStep');
+  $('btn-reverse-continue').onclick = () => command('reverseContinue');
   $('btn-kill').onclick = () => command('kill');
   $('bp-form').onsubmit = addBreakpoint;
   $('mem-form').onsubmit = showMemory;
