@@ -32,7 +32,7 @@ public sealed class DebuggerCommands
 
     /// <summary>The state to show: registers and code while stopped, or that it runs.</summary>
     public JsonObject State() => Engine.CurrentStop is { } stop && stop.Kind != StopKind.Exited
-        ? DebuggerProtocol.StoppedState(_m, stop, _disassembler)
+        ? DebuggerProtocol.StoppedState(_m, stop, _disassembler, AllBreakpoints())
         : Engine.CurrentStop is { Kind: StopKind.Exited } exited
             ? new JsonObject { ["type"] = "state", ["running"] = false, ["exited"] = true, ["stops"] = Engine.StopCount, ["detail"] = exited.Detail, ["exitStatus"] = exited.ExitStatus }
             : DebuggerProtocol.RunningState(_m);

@@ -68,8 +68,8 @@ public static class DebuggerProtocol
 
     public static string Hex(uint v) => "0x" + v.ToString("x8", CultureInfo.InvariantCulture);
 
-    /// <summary>The machine's state for the page: registers, the stop and the disassembly around EIP (the machine must be stopped).</summary>
-    public static JsonObject StoppedState(DebuggedMachine m, DebugStop stop, GuestDisassembler disassembler)
+    /// <summary>The machine's state for the page: registers, the stop, the disassembly around EIP and the breakpoints (the machine must be stopped).</summary>
+    public static JsonObject StoppedState(DebuggedMachine m, DebugStop stop, GuestDisassembler disassembler, JsonArray breakpoints)
     {
         var cpu = m.Engine.Cpu;
         var registers = new JsonObject();
@@ -109,7 +109,7 @@ public static class DebuggerProtocol
             ["registers"] = registers,
             ["disassembly"] = lines,
             ["screen"] = Screen(m),
-            ["breakpoints"] = Breakpoints(m.Engine),
+            ["breakpoints"] = breakpoints,
         };
     }
 

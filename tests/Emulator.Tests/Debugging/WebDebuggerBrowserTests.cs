@@ -52,6 +52,7 @@ public sealed class WebDebuggerBrowserTests(ITestOutputHelper output)
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchChromium(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1400 } });
+        page.SetDefaultTimeout(WaitMs);
         try
         {
             await page.GotoAsync(run.Url);
@@ -100,6 +101,40 @@ public sealed class WebDebuggerBrowserTests(ITestOutputHelper output)
 
             // The console panel shows what the guest printed so far.
             await page.WaitForSelectorAsync("#console:not(:empty)", new PageWaitForSelectorOptions { Timeout = WaitMs });
+
+            // Memory at EIP holds the current instruction's bytes, as the disassembly shows them.
+            string currentBytes = await page.InnerTextAsync("#disassembly tr.current td.bytes");
+            await page.FillAsync("#mem-address", after["eip"]);
+            await page.ClickAsync("#mem-go");
+            await page.WaitForSelectorAsync($"#memory:has-text('{after["eip"]}  ')", new PageWaitForSelectorOptions { Timeout = WaitMs });
+            string dump = (await page.InnerTextAsync("#memory")).Split('\n')[1];
+            Assert.StartsWith(string.Join(' ', currentBytes.Chunk(2).Select(c => new string(c))), dump[12..]);
+
+            // A hypercall breakpoint set on the page stops the next console_io; removed with its button.
+            await page.SelectOptionAsync("#bp-kind", "hypercall");
+            await page.FillAsync("#bp-value", "console_io");
+            await page.ClickAsync("#bp-add");
+            var hypercallBreak = page.Locator("#breakpoints li", new PageLocatorOptions { HasText = "hypercall console_io" });
+            await hypercallBreak.WaitForAsync(new LocatorWaitForOptions { Timeout = WaitMs });
+            await page.ClickAsync("#btn-continue");
+            stops = await WaitForStopAfter(page, stops);
+            Assert.Matches(@"stopped: console_io\(cmd=write, count=\d+, buf=0x[0-9A-F]{8}\) = \d+ at ", await page.InnerTextAsync("#status"));
+            await hypercallBreak.Locator("button").ClickAsync();
+            await hypercallBreak.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached, Timeout = WaitMs });
+
+            // An address breakpoint with a condition from the form; one at EIP by clicking its address in the disassembly.
+            await page.SelectOptionAsync("#bp-kind", "address");
+            await page.FillAsync("#bp-value", "0x101780");
+            await page.FillAsync("#bp-extra", "eax == 0x10");
+            await page.ClickAsync("#bp-add");
+            await page.Locator("#breakpoints li", new PageLocatorOptions { HasText = "exec 0x00101780 if eax == 0x10 (0 hits)" }).WaitForAsync(new LocatorWaitForOptions { Timeout = WaitMs });
+            string eip = await page.InnerTextAsync("#reg-eip");
+            await page.ClickAsync("#disassembly tr.current td.addr");
+            await page.WaitForSelectorAsync("#disassembly tr.current.bp", new PageWaitForSelectorOptions { Timeout = WaitMs });
+            Assert.Equal(2, await page.Locator("#breakpoints li").CountAsync());
+            await page.ClickAsync("#disassembly tr.current td.addr");
+            await page.WaitForSelectorAsync("#disassembly tr.current:not(.bp)", new PageWaitForSelectorOptions { Timeout = WaitMs });
+            Assert.Single(await page.Locator("#breakpoints li").AllInnerTextsAsync());
         }
         finally
         {

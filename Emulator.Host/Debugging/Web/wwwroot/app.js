@@ -11,6 +11,7 @@ const pending = new Map();      // request id -> {resolve, reject}
 let lastStopped = null;         // the previous stop's registers, for highlighting changes
 let shownStops = -1;
 let machineState = { running: false, exited: false };
+let execBreakpoints = new Set();  // addresses ("0x0010abcd") of the execution breakpoints, for the disassembly
 
 function connect() {
   socket = new WebSocket(`ws://${location.host}/ws`);
@@ -120,16 +121,33 @@ function showDisassembly(lines, where) {
   table.textContent = '';
   for (const l of lines) {
     const row = table.insertRow();
-    if (l.current) row.className = 'current';
+    if (l.current) row.classList.add('current');
+    row.dataset.address = l.address;
     const cells = [l.current ? '→' : '', l.address, l.symbol ? `<${l.symbol}>` : '', l.bytes, l.text];
     const classes = ['mark', 'addr', 'sym', 'bytes', 'text'];
     cells.forEach((text, k) => { const c = row.insertCell(); c.className = classes[k]; c.textContent = text; });
+    row.cells[1].title = 'click: set or clear a breakpoint here';
+    row.cells[1].onclick = () => toggleBreakpoint(l.address);
   }
+  markBreakpoints();
   const current = table.querySelector('tr.current');
   if (current) current.scrollIntoView({ block: 'nearest' });
 }
 
+function markBreakpoints() {
+  for (const row of $('disassembly').rows) row.classList.toggle('bp', execBreakpoints.has(row.dataset.address));
+}
+
+function toggleBreakpoint(address) {
+  showMessage('');
+  request(execBreakpoints.has(address) ? 'unbreak' : 'break', { address })
+    .then((m) => showBreakpoints(m.breakpoints))
+    .catch(() => {});
+}
+
 function showBreakpoints(list) {
+  execBreakpoints = new Set((list || []).filter((b) => b.what.startsWith('exec ')).map((b) => b.what.split(' ')[1]));
+  markBreakpoints();
   const ul = $('breakpoints');
   ul.textContent = '';
   for (const b of list || []) {
