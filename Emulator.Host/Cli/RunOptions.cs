@@ -41,4 +41,6 @@ public sealed class RunOptions
     public string? SnapshotSave { get; set; }
     /// <summary>-S: do not start the CPU until a debugger continues it.</summary>
     public bool WaitForDebugger { get; set; }
+    /// <summary>`emu debug`: serve the web debugger on 127.0.0.1 at this port (0: any free one), the machine paused at its first instruction; null for `emu run`.</summary>
+    public int? WebDebuggerPort { get; set; }
 }
