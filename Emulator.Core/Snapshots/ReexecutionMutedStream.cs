@@ -5,7 +5,7 @@ namespace Emulator.Core.Snapshots;
 /// while it re-executes history (<see cref="Machine.Machine.Reexecuting"/>): the user saw those
 /// bytes the first time; going back and forth must not print them again.
 /// </summary>
-public sealed class ReexecutionMutedStream : Stream
+public sealed class ReexecutionMutedStream : Machine.WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly Machine.Machine _machine;
@@ -19,23 +19,10 @@ public sealed class ReexecutionMutedStream : Stream
     /// <summary>Wraps <paramref name="inner"/> (null stays null).</summary>
     public static Stream? Wrap(Stream? inner, Machine.Machine machine) => inner == null ? null : new ReexecutionMutedStream(inner, machine);
 
-    public override void Write(byte[] buffer, int offset, int count)
+    public override void Write(ReadOnlySpan<byte> buffer)
     {
-        if (!_machine.Reexecuting) _inner.Write(buffer, offset, count);
-    }
-
-    public override void WriteByte(byte value)
-    {
-        if (!_machine.Reexecuting) _inner.WriteByte(value);
+        if (!_machine.Reexecuting) _inner.Write(buffer);
     }
 
     public override void Flush() => _inner.Flush();
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

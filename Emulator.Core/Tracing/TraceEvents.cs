@@ -16,6 +16,16 @@ public abstract record TraceEvent(ulong I)
     /// <summary>The fields after "i" and "type", in their stable order.</summary>
     public abstract void WriteFields(Utf8JsonWriter w);
 
+    /// <summary>The whole event as one JSON object: "i" and "type" first, then the fields (a trace file's line).</summary>
+    public void WriteObject(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("i", I);
+        w.WriteString("type", Type);
+        WriteFields(w);
+        w.WriteEndObject();
+    }
+
     /// <summary>The lowest level that records this event.</summary>
     public virtual TraceLevel Level => TraceLevel.Hypercall;
 

@@ -35,6 +35,7 @@ public static class HelpText
 
         Usage:
           emu run [options]        boot a machine (see `emu run --help`)
+          emu debug [options]      boot it paused under the web debugger (see `emu debug --help`)
           emu trace diff A B       compare two boot traces to their first divergence (`emu trace --help`)
           emu trace stats FILE     count a trace's events per type and its hypercalls per name
           emu bench [options]      measure the emulator's speed, MIPS per workload (see `emu bench --help`)
@@ -227,6 +228,28 @@ public static class HelpText
           emu run -append shell -input-replay keys.txt                  (the same session again)
 
         {ExitStatuses}
+        """;
+
+    public const string Debug = """
+        Usage: emu debug [the options of emu run] [--port N]
+
+        Boots the machine as `emu run` does, paused before its first instruction, and serves the web
+        debugger on http://127.0.0.1:PORT (printed on stderr at start; open it in a browser). The page
+        shows the registers (changes since the last stop highlighted), the disassembly around EIP with
+        the kernel's ELF symbols, memory (virtual or physical), the page-table walk of any address, the
+        hypercall log with decoded arguments and results (-machine xen; click an entry for its tick
+        and context), the guest console, the VGA text screen and the trace events as they happen.
+        Buttons and keys: step (s), step over (n), continue (c), pause (p), run to the next hypercall
+        (h), reverse step (r) and reverse continue (R) (checkpoints are kept while it runs);
+        breakpoints on addresses (with a condition such as `eax == 0x10 && [esp+4] != 0`),
+        hypercalls (name or number), ports, exception or interrupt vectors, and memory writes.
+
+          --port N              listen on 127.0.0.1:N (default: a free port)
+
+        -s, -gdb and -S are for `emu run`: the gdb stub and the web page are separate front ends.
+
+        Example:
+          emu debug -machine xen -append pv=ops       (then open the URL printed on stderr)
         """;
 
     public const string Trace = """

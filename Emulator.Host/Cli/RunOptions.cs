@@ -48,4 +48,6 @@ public sealed class RunOptions
     public string? InputRecordFile { get; set; }
     /// <summary>-input-replay: an input log whose key events enter at their recorded instruction counts.</summary>
     public string? InputReplayFile { get; set; }
+    /// <summary>`emu debug`: serve the web debugger on 127.0.0.1 at this port (0: any free one), the machine paused at its first instruction; null for `emu run`.</summary>
+    public int? WebDebuggerPort { get; set; }
 }

@@ -10,6 +10,7 @@ using Emulator.Devices;
 using Emulator.Host.Cli;
 using Emulator.Host.Debugging;
 using Emulator.Host.Display;
+using Emulator.Host.Debugging.Web;
 using Emulator.Host.Logging;
 using Serilog;
 
@@ -123,18 +124,31 @@ public static class RunCommand
         serialOut = ReexecutionMutedStream.Wrap(serialOut, machine);
         debugConOut = ReexecutionMutedStream.Wrap(debugConOut, machine);
         string machineDescription = $"-machine {options.MachineType} -m {options.MemoryMiB}";
+        bool webDebugger = options.WebDebuggerPort != null;
         TraceRecording? recording = null;
-        if (options.TraceFile != null)
+        if (options.TraceFile != null || webDebugger)
         {
-            Stream traceFile;
-            try { traceFile = new FileStream(options.TraceFile, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            Stream traceFile = Stream.Null; // the web debugger shows the events as they happen; without -trace no file keeps them
+            if (options.TraceFile != null)
             {
-                return Fail(console, $"cannot open the trace file {options.TraceFile}: {e.Message}");
+                try { traceFile = new FileStream(options.TraceFile, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    return Fail(console, $"cannot open the trace file {options.TraceFile}: {e.Message}");
+                }
             }
             recording = resources.Recording = TraceRecording.Start(machine, options.TraceLevel, traceFile, hypervisorProfile: xen);
             // Console lines are recorded whatever -serial says, so the tap sits in front of the output (or of nothing).
             serialOut = recording.TapConsole(serialOut);
+        }
+        ConsoleCapture? consoleCapture = null;
+        TraceFeed? traceFeed = null;
+        if (webDebugger)
+        {
+            // The page's console capture is muted while history re-runs, like the outputs (above).
+            serialOut = ReexecutionMutedStream.Wrap(consoleCapture = new ConsoleCapture(serialOut), machine);
+            traceFeed = new TraceFeed();
+            recording!.Tracer.AddSink(traceFeed.Add);
         }
         var platform = PcPlatform.Attach(machine, new PcPlatformOptions
         {
@@ -173,7 +187,7 @@ public static class RunCommand
         try
         {
             resources.Display = DisplaySession.Start(options, machine, platform, recording, console.Stdout,
-                $"emu: {Path.GetFileName(options.Kernel ?? options.Bios ?? "toykernel.elf")}", log);
+                readTerminalKeys: console.IsProcessConsole, $"emu: {Path.GetFileName(options.Kernel ?? options.Bios ?? "toykernel.elf")}", log);
         }
         catch (DisplayUnavailableException e) { return Fail(console, $"cannot open the display (-display): {e.Message}"); }
         catch (FormatException e) { return Fail(console, $"bad input log (-input-replay): {e.Message}"); }
@@ -187,13 +201,32 @@ public static class RunCommand
             StartInputForwarding(console.Stdin, platform, log);
 
         DebugEngine? debugger = null;
+        HypercallLog? hypercalls = null;
         GdbServer? gdb = null;
-        if (options.GdbPort is int gdbPort)
+        DebuggerWebServer? web = null;
+        if (options.GdbPort != null || webDebugger)
         {
             debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
-            machine.EnableTimeline(); // checkpoints for reverse-stepi / reverse-continue
-            if (options.WaitForDebugger) debugger.RequestPause();
-            try { gdb = GdbServer.Start(gdbPort, debugger, log); }
+            machine.EnableTimeline(); // checkpoints for reverse step and reverse continue (gdb and the page)
+            if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine);
+        }
+        if (options.WebDebuggerPort is int webPort)
+        {
+            debugger!.RequestPause(); // emu debug starts paused at the first instruction
+            // The kernel's symbols name code addresses (a multiboot kernel's path is still in `kernel`; -bios alone has none).
+            var symbols = xenKernel != null ? ElfSymbolTable.From(xenKernel) : kernel != null ? ElfSymbolTable.FromFile(kernel) : ElfSymbolTable.Empty;
+            var target = new DebuggedMachine(debugger, machine.Memory, symbols, hypercalls, consoleCapture!, platform.Vga, traceFeed!);
+            try { web = DebuggerWebServer.Start(webPort, target, log); }
+            catch (IOException e)
+            {
+                return Fail(console, $"cannot serve the web debugger on 127.0.0.1:{webPort}: {e.Message}");
+            }
+            console.Stderr.WriteLine($"emu: web debugger on {web.Url} (the machine is paused at its first instruction; open the page to run it)");
+        }
+        if (options.GdbPort is int gdbPort)
+        {
+            if (options.WaitForDebugger) debugger!.RequestPause();
+            try { gdb = GdbServer.Start(gdbPort, debugger!, log, hypercalls); }
             catch (System.Net.Sockets.SocketException e)
             {
                 return Fail(console, $"cannot listen for gdb on 127.0.0.1:{gdbPort}: {e.Message}");
@@ -229,6 +262,7 @@ public static class RunCommand
             catch (Exception e) when (e is SnapshotFormatException or IOException or UnauthorizedAccessException)
             {
                 gdb?.Dispose();
+                web?.Dispose();
                 return Fail(console, $"cannot load the snapshot {snapshotIn}: {e.Message}");
             }
         }
@@ -249,8 +283,10 @@ public static class RunCommand
         {
             // A debugger waiting on "continue" learns that the run is over (gdb: "[Inferior 1 (process 1) exited ...]").
             debugger.NotifyExited(exit.ExitStatus, exit.Message);
-            gdb!.WaitForSessionEnd(TimeSpan.FromSeconds(2));
-            gdb.Dispose();
+            gdb?.WaitForSessionEnd(TimeSpan.FromSeconds(2));
+            gdb?.Dispose();
+            web?.LetPagesSeeTheEnd();
+            web?.Dispose();
         }
         recording?.Complete(exit);
         foreach (var s in outputs) s.Flush();

@@ -19,14 +19,16 @@ public sealed class GdbSession
     private readonly Stream _stream;
     private readonly DebugEngine _engine;
     private readonly ILogger _log;
+    private readonly HypercallLog? _hypercalls;
     private readonly BlockingCollection<GdbInput> _inputs = new();
     private readonly object _writeLock = new();
 
-    public GdbSession(Stream stream, DebugEngine engine, ILogger log)
+    public GdbSession(Stream stream, DebugEngine engine, ILogger log, HypercallLog? hypercalls = null)
     {
         _stream = stream;
         _engine = engine;
         _log = log;
+        _hypercalls = hypercalls;
     }
 
     /// <summary>Serves the connection until gdb detaches, kills, disconnects or the run ends.</summary>
@@ -270,7 +272,8 @@ public sealed class GdbSession
             "break-port" when words.Length > 1 => Toggle(words, p => _engine.AddPortBreakpoint(checked((ushort)p)), p => _engine.RemovePortBreakpoint(checked((ushort)p)), "port"),
             "break-vector" when words.Length > 1 => Toggle(words, v => _engine.AddVectorBreakpoint(checked((byte)v)), v => _engine.RemoveVectorBreakpoint(checked((byte)v)), "vector"),
             "info" => string.Concat(_engine.Breakpoints().Select(b => $"{b.What}: {b.Hits} hits\n")) is { Length: > 0 } list ? list : "no breakpoints\n",
-            "walk" when words.Length > 1 => Walk(ParseHexU(words[1].StartsWith("0x") ? words[1][2..] : words[1])),
+            "walk" when words.Length > 1 => PageTableWalk.Of(_engine.Cpu, ParseHexU(words[1].StartsWith("0x") ? words[1][2..] : words[1])).Render(),
+            "hypercalls" => Hypercalls(words.Length > 1 ? int.Parse(words[1], NumberStyles.None, CultureInfo.InvariantCulture) : DefaultHypercallsListed),
             "where" => $"EIP 0x{_engine.LinearEip():x8} (linear), virtual time {_engine.Cpu.Clock.Now}, CPL {_engine.Cpu.Cpl}\n",
             _ => $"unknown monitor command '{words[0]}'\n" + MonitorHelp,
         };
@@ -317,6 +320,7 @@ public sealed class GdbSession
         "  break-vector N [off]            stop when exception or interrupt N is delivered (14: #PF)\n" +
         "  info                            every breakpoint with its hit count\n" +
         "  walk ADDR                       translate a linear address through the current page tables\n" +
+        "  hypercalls [N]                  the last N (10) hypercalls with decoded arguments and results\n" +
         "  where                           the next instruction's linear address, virtual time and CPL\n";
 
     private string BreakHypercall(string what)
@@ -330,10 +334,16 @@ public sealed class GdbSession
         return what == "off" ? "hypercall breakpoints off\n" : $"stopping after {(what == "any" ? "every hypercall" : what)}\n";
     }
 
-    private string Walk(uint linear) =>
-        _engine.Cpu.Mmu.Probe(linear, out uint physical)
-            ? $"0x{linear:x8} -> physical 0x{physical:x8}\n"
-            : $"0x{linear:x8} is not mapped\n";
+    private const int DefaultHypercallsListed = 10;
+
+    /// <summary>"hypercalls [N]": the last N hypercalls, oldest first, with the tick (instructions executed) each completed at.</summary>
+    private string Hypercalls(int n)
+    {
+        if (_hypercalls == null) return "no hypercall log: hypercalls are made under -machine xen\n";
+        var entries = _hypercalls.Recent(n);
+        if (entries.Count == 0) return "no hypercalls yet\n";
+        return string.Concat(entries.Select(e => $"#{e.Sequence} tick {e.Call.Tick}: {e.Summary()}\n"));
+    }
 
     private void Send(string text, bool raw = false)
     {

@@ -13,15 +13,6 @@ namespace Emulator.Tests.Debugging;
 /// </summary>
 public sealed class GdbStubTests
 {
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     /// <summary>Starts `emu run -S -gdb tcp::PORT` with the toy kernel in this process; returns the run's thread and its result holder.</summary>
     private static (Thread Thread, Func<CapturedRun?> Result) StartStub(int port, string machine = "pc")
     {
@@ -46,7 +37,7 @@ public sealed class GdbStubTests
     [Fact]
     public void RealGdbAttachesBreaksStepsWatchesAndDetaches()
     {
-        int port = FreePort();
+        int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port);
         uint demandFaults = ElfSymbols.Address(GuestImages.ToyKernel, "ops_demand_faults");
         uint kmain = ElfSymbols.Address(GuestImages.ToyKernel, "ops_kmain");
@@ -91,7 +82,7 @@ public sealed class GdbStubTests
     [Fact]
     public void RealGdbReverseStepsBackToTheSameRegistersAndReverseContinuesToTheStartOfHistory()
     {
-        int port = FreePort();
+        int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         var gdb = Process.Start(new ProcessStartInfo("gdb")
         {
@@ -140,7 +131,7 @@ public sealed class GdbStubTests
     [Fact]
     public void MalformedPacketsGetErrorRepliesAndTheSessionGoesOn()
     {
-        int port = FreePort();
+        int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         using var wire = new GdbWire(port);
         string Exchange(string raw) => wire.Exchange(raw);
@@ -162,7 +153,7 @@ public sealed class GdbStubTests
     [Fact]
     public void AMonitorHypercallBreakpointStopsAfterTheNextMmuUpdateUnderXen()
     {
-        int port = FreePort();
+        int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         using var wire = new GdbWire(port);
         Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall mmu_update"))[..^2]);
@@ -172,6 +163,34 @@ public sealed class GdbStubTests
         Assert.Equal("+$OK#9a", wire.Packet("D"));
         Assert.True(thread.Join(60_000));
         Assert.Equal(0, result()!.Status); // detached: the kernel's self-tests run to the end
+    }
+
+    [Fact]
+    public void MonitorHypercallsListsTheLatestDecodedAndWalkShowsEveryLevel()
+    {
+        int port = FreeTcpPort.Next();
+        var (thread, result) = StartStub(port, machine: "xen");
+        using var wire = new GdbWire(port);
+        string Monitor(string command) => FromHex(wire.Packet("qRcmd," + Hex(command))[2..^3]);
+
+        Assert.Equal("no hypercalls yet\n", Monitor("hypercalls"));
+        Monitor("break-hypercall mmu_update");
+        Assert.StartsWith("+$T05thread:1;#", wire.Packet("c"));
+        string[] lines = Monitor("hypercalls 3").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^#\d+ tick \d+: mmu_update\(reqs=0x[0-9a-f]{8}, count=1, foreigndom=0x7ff0, entries=\[\{ptr=0x[0-9a-f]{16}, cmd=normal_pt_update, val=0x[0-9a-f]{16}\}\]\) = 0$", lines[2]);
+        var seqs = lines.Select(l => int.Parse(l[1..l.IndexOf(' ')])).ToArray();
+        Assert.Equal([seqs[0], seqs[0] + 1, seqs[0] + 2], seqs);   // the latest three, oldest first
+        Assert.Single(Monitor("hypercalls 1").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("+$E01#a6", wire.Packet("qRcmd," + Hex("hypercalls many")));  // a bad count: an error, the session goes on
+
+        uint entry = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
+        string walk = Monitor($"walk 0x{entry:x}");
+        Assert.StartsWith($"0x{entry:x8}: PAE paging, CR3 0x", walk);
+        Assert.Matches(@"\n  PDPTE at 0x[0-9a-f]{8} = 0x[0-9a-f]{16}  P\n  PDE   at .*\n  PTE   at .*\n  -> physical 0x[0-9a-f]{8}\n$", walk);
+        Assert.Equal("+$OK#9a", wire.Packet("D"));
+        Assert.True(thread.Join(60_000));
+        Assert.Equal(0, result()!.Status);
     }
 
     private static string Hex(string text) => Convert.ToHexString(Encoding.UTF8.GetBytes(text)).ToLowerInvariant();
