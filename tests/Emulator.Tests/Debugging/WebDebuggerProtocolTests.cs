@@ -76,7 +76,7 @@ public sealed class WebDebuggerProtocolTests
     {
         var run = WebDebuggerRun.Start();
         using var page = new Page(run);
-        var first = page.NextState(_ => true);
+        var first = page.NextState(m => (bool?)m["running"] == false); // paused at the first instruction
         Assert.False((bool)first["running"]!);
         Assert.Equal("paused", (string?)first["stop"]!["kind"]);
         uint xenStart = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start"); // the kernel's entry
@@ -124,7 +124,7 @@ public sealed class WebDebuggerProtocolTests
     {
         var run = WebDebuggerRun.Start();
         using var page = new Page(run);
-        page.NextState(_ => true);
+        page.NextState(m => (bool?)m["running"] == false); // paused at the first instruction: commands need that
         page.Request("runToHypercall");
         var first = page.NextState(m => (string?)m["stop"]?["kind"] == "hypercall");
         page.Request("reverseStep");
