@@ -100,4 +100,31 @@ public class HostInputLogTests
         Assert.Equal(2, delivered);
         Assert.Equal(InputLogFile.Header + Environment.NewLine, writer.ToString());
     }
+
+    [Fact]
+    public void ATracesInputEventsAreAnInputLog()
+    {
+        string trace = """
+            {"i":0,"type":"trace","version":1,"level":"boot"}
+            {"i":4959,"type":"console","text":"hello"}
+            {"i":10000000,"type":"input","device":"keyboard","scancode":"0x2d","action":"down"}
+            {"i":10100000,"type":"input","device":"keyboard","scancode":"0xe048","action":"up"}
+            {"i":20000000,"type":"end","reason":"instruction-limit","status":124,"message":"..."}
+            """;
+        Assert.Equal(new[]
+        {
+            new RecordedInput(10_000_000, new KeyInput(0x2D, true)), new RecordedInput(10_100_000, new KeyInput(0xE048, false)),
+        }, InputLogFile.Parse(new StringReader(trace)));
+    }
+
+    [Theory]
+    [InlineData("{\"i\":5,\"type\":\"input\",\"device\":\"keyboard\",\"scancode\":\"0x80\",\"action\":\"down\"}", "malformed input event")]
+    [InlineData("{\"i\":5,\"type\":\"input\",\"device\":\"mouse\",\"scancode\":\"0x1e\",\"action\":\"down\"}", "malformed input event")]
+    [InlineData("{\"i\":5,\"type\":", "not a JSON trace line")]
+    public void MalformedTraceLinesAreRejected(string line, string message)
+    {
+        var e = Assert.Throws<FormatException>(() => InputLogFile.Parse(new StringReader(line), "t.jsonl"));
+        Assert.StartsWith("t.jsonl:1: ", e.Message);
+        Assert.Contains(message, e.Message);
+    }
 }
