@@ -22,8 +22,11 @@ public sealed class XvfbServer : IDisposable
         Display = display;
     }
 
-    public static string? ExecutablePath =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Select(d => Path.Combine(d, "Xvfb")).FirstOrDefault(File.Exists);
+    public static string? ExecutablePath => FindExecutable("Xvfb");
+
+    /// <summary>The full path of a program on PATH, or null.</summary>
+    public static string? FindExecutable(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     public static bool IsInstalled => ExecutablePath != null;
 
