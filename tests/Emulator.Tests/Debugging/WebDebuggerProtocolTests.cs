@@ -12,6 +12,9 @@ namespace Emulator.Tests.Debugging;
 /// </summary>
 public sealed class WebDebuggerProtocolTests
 {
+    /// <summary>The toy kernel's entry under -machine xen, where emu debug starts paused.</summary>
+    private static readonly uint XenStart = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
+
     /// <summary>A test's end of the socket: sends requests, reads messages until the one wanted.</summary>
     private sealed class Page : IDisposable
     {
@@ -79,7 +82,7 @@ public sealed class WebDebuggerProtocolTests
         var first = page.NextState(_ => true);
         Assert.False((bool)first["running"]!);
         Assert.Equal("paused", (string?)first["stop"]!["kind"]);
-        Assert.Equal("0x00101780", (string?)first["registers"]!["eip"]); // xen_start, the kernel's entry
+        Assert.Equal($"0x{XenStart:x8}", (string?)first["registers"]!["eip"]); // xen_start, the kernel's entry
 
         JsonObject ErrorFor(string raw)
         {
@@ -95,17 +98,17 @@ public sealed class WebDebuggerProtocolTests
         Assert.Equal("\"address\": 4294967296 is out of range (at most 4294967295)", ErrorOf(page.Request("break", new() { ["address"] = 4294967296L })));
         Assert.Equal("\"length\": 100000 is out of range (at most 4096)", ErrorOf(page.Request("memory", new() { ["address"] = "0x1000", ["length"] = 100000 })));
         Assert.Equal("\"port\" is missing", ErrorOf(page.Request("breakPort")));
-        Assert.StartsWith("bad condition: ", ErrorOf(page.Request("break", new() { ["address"] = "0x101780", ["condition"] = "eax ==" })));
+        Assert.StartsWith("bad condition: ", ErrorOf(page.Request("break", new() { ["address"] = $"0x{XenStart:x}", ["condition"] = "eax ==" })));
         Assert.Equal("unknown hypercall 'no_such_call'", ErrorOf(page.Request("breakHypercall", new() { ["what"] = "no_such_call" })));
         Assert.Equal("message too long (at most 16384 bytes)", ErrorOf(ErrorFor("{\"cmd\":\"state\",\"pad\":\"" + new string('x', 200_000) + "\"}")));
         page.SendRaw([1, 2, 3], WebSocketMessageType.Binary);
         Assert.Equal("binary messages are not understood: send JSON text", ErrorOf(page.Next(m => (string?)m["type"] == "error")));
 
         // Still debuggable: registers, memory, a walk, and a run to the first hypercall.
-        var memory = page.Request("memory", new() { ["address"] = "0x101780", ["length"] = 4 });
+        var memory = page.Request("memory", new() { ["address"] = $"0x{XenStart:x}", ["length"] = 4 });
         Assert.Equal("reply", (string?)memory["type"]);
         Assert.Matches("^[0-9a-f]{8}$", (string)memory["hex"]!);
-        var walk = page.Request("walk", new() { ["address"] = "0x101780" });
+        var walk = page.Request("walk", new() { ["address"] = $"0x{XenStart:x}" });
         Assert.Equal("PAE", (string?)walk["mode"]);
         Assert.Equal(3, walk["levels"]!.AsArray().Count);
         Assert.Equal("reply", (string?)page.Request("runToHypercall")["type"]);
