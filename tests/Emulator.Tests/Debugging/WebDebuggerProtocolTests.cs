@@ -141,6 +141,41 @@ public sealed class WebDebuggerProtocolTests
     }
 
     [Fact]
+    public void EveryKindOfBreakpointIsSetListedAndCleared()
+    {
+        var run = WebDebuggerRun.Start();
+        using var page = new Page(run);
+        page.NextState(_ => true);
+        string[] Listed(JsonObject reply) => reply["breakpoints"]!.AsArray().Select(b => (string)b!["what"]!).ToArray();
+
+        page.Request("break", new() { ["address"] = "0x101780", ["condition"] = "eax == 1" });
+        page.Request("breakHypercall", new() { ["what"] = "1" });
+        page.Request("breakPort", new() { ["port"] = "0x3f8" });
+        page.Request("breakVector", new() { ["vector"] = 14 });
+        var all = page.Request("watch", new() { ["address"] = "0x101780", ["length"] = 4 });
+        Assert.Equal(["exec 0x00101780 if eax == 1", "port 0x03f8", "vector 14", "write 0x00101780 (4 bytes)", "hypercall mmu_update"], Listed(all));
+        Assert.Equal(Listed(all), Listed(page.Request("breakpoints")));
+
+        page.Request("unbreak", new() { ["address"] = 0x101780 });
+        page.Request("unbreakHypercall", new() { ["what"] = "mmu_update" });
+        page.Request("unbreakPort", new() { ["port"] = 1016 });
+        page.Request("unbreakVector", new() { ["vector"] = "0xe" });
+        Assert.Empty(Listed(page.Request("unwatch", new() { ["address"] = "0x101780", ["length"] = "4" })));
+        Assert.Equal("no breakpoint at that address", ErrorOf(page.Request("unbreak", new() { ["address"] = 0x101780 })));
+        Assert.Equal("no hypercall breakpoint on mmu_update", ErrorOf(page.Request("unbreakHypercall", new() { ["what"] = "1" })));
+
+        // A hypercall breakpoint by number stops after that call.
+        page.Request("breakHypercall", new() { ["what"] = "18" });
+        page.Request("continue");
+        var stop = page.NextState(m => (string?)m["stop"]?["kind"] == "hypercall");
+        Assert.StartsWith("console_io(cmd=write, count=", (string)stop["stop"]!["detail"]!);
+        Assert.Equal(["hypercall console_io"], Listed(stop));
+
+        Assert.Equal("reply", (string?)page.Request("kill")["type"]);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)).Status);
+    }
+
+    [Fact]
     public void RequestsFromAnotherSiteAreRefused()
     {
         var run = WebDebuggerRun.Start();
