@@ -86,7 +86,7 @@ public sealed partial class DebugEngine
             return new DebugStop(StopKind.Step, eip, now, "reverse: the debugger changed registers or memory here; the history starts again at the next checkpoint");
         int checkpoint = _timeline.LastBefore(now);
         if (checkpoint < 0)
-            return new DebugStop(StopKind.Step, eip, now, "reverse: at the start of the recorded history");
+            return new DebugStop(StopKind.Step, eip, now, "reverse: at the start of the recorded history") { HistoryStart = true };
         _reverseKind = kind;
         _replay = kind == ReverseKind.Step ? ReplayMode.FindPrevious : ReplayMode.FindLastStop;
         _replayEnd = now;
@@ -146,7 +146,7 @@ public sealed partial class DebugEngine
                     // Back where we started, with no earlier boundary recorded.
                     _replay = ReplayMode.None;
                     Rearm();
-                    stop = new DebugStop(StopKind.Step, LinearEip(), now, "reverse: at the start of the recorded history");
+                    stop = new DebugStop(StopKind.Step, LinearEip(), now, "reverse: at the start of the recorded history") { HistoryStart = true };
                     return null;
                 }
                 _replay = ReplayMode.RunTo;
@@ -161,7 +161,7 @@ public sealed partial class DebugEngine
                 Rearm();
                 uint at = LinearEip();
                 stop = _runToFirst
-                    ? new DebugStop(StopKind.Step, at, now, "reverse: at the start of the recorded history")
+                    ? new DebugStop(StopKind.Step, at, now, "reverse: at the start of the recorded history") { HistoryStart = true }
                     : _reverseKind == ReverseKind.Step
                         ? new DebugStop(StopKind.Step, at, now, "reverse step")
                         : _foundStop! with { Detail = "reverse: " + _foundStop!.Detail };

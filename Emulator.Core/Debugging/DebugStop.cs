@@ -26,6 +26,8 @@ public sealed record DebugStop(StopKind Kind, uint Eip, ulong Tick, string Detai
 {
     /// <summary>For a watchpoint: the watched linear address that was written.</summary>
     public uint? WatchAddress { get; init; }
+    /// <summary>A reverse execution stopped because the recorded history begins here (gdb: replaylog:begin).</summary>
+    public bool HistoryStart { get; init; }
     /// <summary>For <see cref="StopKind.Exited"/>: the exit status of the run.</summary>
     public int ExitStatus { get; init; }
 }

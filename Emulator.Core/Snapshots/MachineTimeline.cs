@@ -7,8 +7,9 @@ namespace Emulator.Core.Snapshots;
 /// <see cref="Memory.PhysicalMemory.StartDirtyTracking"/>, which costs one extra branch on the first
 /// write to each page per interval). Going back means restoring a checkpoint and re-executing
 /// forward: the machine is deterministic, so the re-execution is the same run.
-/// When more than <see cref="MaxCheckpoints"/> exist, the oldest two are merged (the history
-/// starts later), so memory stays bounded.
+/// When more than <see cref="MaxCheckpoints"/> exist, or their pages take more than
+/// <see cref="MaxPageBytes"/>, the oldest two are merged (the history starts later), so memory
+/// stays bounded whatever the guest writes.
 /// </summary>
 public sealed class MachineTimeline
 {
@@ -32,8 +33,15 @@ public sealed class MachineTimeline
     /// </summary>
     public const ulong DefaultInterval = 1_000_000;
 
-    public MachineTimeline(Machine.Machine machine, ulong interval = DefaultInterval, int maxCheckpoints = 512)
+    /// <summary>The pages held by checkpoints after the first (the base copy of RAM is apart): 256 MiB.</summary>
+    public const long DefaultMaxPageBytes = 256L << 20;
+
+    private long _pageBytes;
+
+    public MachineTimeline(Machine.Machine machine, ulong interval = DefaultInterval, int maxCheckpoints = 512,
+        long maxPageBytes = DefaultMaxPageBytes)
     {
+        MaxPageBytes = maxPageBytes;
         if (interval == 0) throw new ArgumentOutOfRangeException(nameof(interval));
         if (maxCheckpoints < 2) throw new ArgumentOutOfRangeException(nameof(maxCheckpoints));
         _machine = machine;
@@ -43,6 +51,10 @@ public sealed class MachineTimeline
 
     public ulong Interval { get; }
     public int MaxCheckpoints { get; }
+    public long MaxPageBytes { get; }
+
+    /// <summary>Bytes of RAM pages the checkpoints after the first hold now.</summary>
+    public long PageBytes => _pageBytes;
 
     /// <summary>Checkpoints held now.</summary>
     public int Count => _checkpoints.Count;
@@ -87,7 +99,8 @@ public sealed class MachineTimeline
             foreach (uint pfn in memory.TakeDirtyPages())
                 pages[pfn] = memory.Ram.AsSpan((int)(pfn * PageSize), PageSize).ToArray();
             _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine), Pages = pages });
-            if (_checkpoints.Count > MaxCheckpoints) MergeOldest();
+            _pageBytes += (long)pages.Count * PageSize;
+            while (_checkpoints.Count > 2 && (_checkpoints.Count > MaxCheckpoints || _pageBytes > MaxPageBytes)) MergeOldest();
         }
         HighWater = Math.Max(HighWater, now);
         NextCheckpointAt = now + Interval;
@@ -108,6 +121,7 @@ public sealed class MachineTimeline
         for (int i = index + 1; i < _checkpoints.Count; i++) changed.UnionWith(_checkpoints[i].Pages.Keys);
         byte[] ram = memory.Ram;
         foreach (uint pfn in changed) PageAt(index, pfn).CopyTo(ram.AsSpan((int)(pfn * PageSize), PageSize));
+        for (int i = index + 1; i < _checkpoints.Count; i++) _pageBytes -= (long)_checkpoints[i].Pages.Count * PageSize;
         _checkpoints.RemoveRange(index + 1, _checkpoints.Count - index - 1);
         memory.TakeDirtyPages(); // RAM now equals the checkpoint: start a fresh dirty set
         _checkpoints[index].State.Restore(_machine);
@@ -118,6 +132,7 @@ public sealed class MachineTimeline
     public void Clear()
     {
         _checkpoints.Clear();
+        _pageBytes = 0;
         _baseRam = Array.Empty<byte>();
         _machine.Memory.StopDirtyTracking();
     }
@@ -134,6 +149,7 @@ public sealed class MachineTimeline
     private void MergeOldest()
     {
         foreach (var (pfn, data) in _checkpoints[1].Pages) data.CopyTo(_baseRam.AsSpan((int)(pfn * PageSize), PageSize));
+        _pageBytes -= (long)_checkpoints[1].Pages.Count * PageSize;
         _checkpoints[1].Pages = new();
         _checkpoints.RemoveAt(0);
     }

@@ -109,6 +109,8 @@ public static class CommandLineParser
                 case "gdb": o.GdbPort = ParseGdbDevice(Value("tcp::PORT")); break;
                 case "S": NoValue(); o.WaitForDebugger = true; break;
                 case "port" when debug: o.WebDebuggerPort = ParsePort(Value("a TCP port, 0 to 65535 (0: any free port)"), word); break;
+                case "snapshot-load": o.SnapshotLoad = NonEmpty(Value("a snapshot file"), word); break;
+                case "snapshot-save": o.SnapshotSave = NonEmpty(Value("a snapshot file to write"), word); break;
                 default:
                     throw new UsageException($"unknown option '{word}'", command);
             }

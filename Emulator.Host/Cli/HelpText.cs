@@ -193,7 +193,13 @@ public static class HelpText
           -S                    do not start the CPU until the debugger continues it (needs -s or -gdb)
                                 gdb: target remote 127.0.0.1:PORT; breakpoints, watchpoints (write),
                                 stepping, registers incl. segment and control registers, memory through
-                                the guest's page tables; `monitor help` lists the stub's own commands
+                                the guest's page tables, reverse-stepi / reverse-continue (checkpoints
+                                every 1,000,000 instructions); `monitor help` lists the stub's own commands
+          -snapshot-save FILE   when the run stops (the guest's exit, --max-instructions, Ctrl-C), write the
+                                whole machine state to FILE (CPU, RAM, every device, the hypervisor)
+          -snapshot-load FILE   start from the state in FILE instead of booting; give the same -machine and
+                                -m (and image) as the run that saved it, or it is refused with the reason
+                                (--max-instructions then counts from the snapshot's instruction)
           --log-level LEVEL     verbose, debug, information, warning (default) or error; logs go to stderr
           --log-file PATH       also write the log to PATH
           -h, --help            show this help

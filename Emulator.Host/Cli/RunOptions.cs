@@ -35,6 +35,10 @@ public sealed class RunOptions
     public string? LogFile { get; set; }
     /// <summary>-s / -gdb tcp::PORT: serve the gdb remote protocol on 127.0.0.1:PORT (null: no stub).</summary>
     public int? GdbPort { get; set; }
+    /// <summary>-snapshot-load: start from the machine state in this file instead of booting.</summary>
+    public string? SnapshotLoad { get; set; }
+    /// <summary>-snapshot-save: write the machine state to this file when the run stops.</summary>
+    public string? SnapshotSave { get; set; }
     /// <summary>-S: do not start the CPU until a debugger continues it.</summary>
     public bool WaitForDebugger { get; set; }
     /// <summary>`emu debug`: serve the web debugger on 127.0.0.1 at this port (0: any free one), the machine paused at its first instruction; null for `emu run`.</summary>

@@ -118,6 +118,10 @@ public static class RunCommand
 
         var machine = new Machine((uint)ramBytes, log) { NoReboot = options.NoReboot };
         bool webDebugger = options.WebDebuggerPort != null;
+        // Reverse execution re-runs history: what the guest printed then must not print twice.
+        serialOut = ReexecutionMutedStream.Wrap(serialOut, machine);
+        debugConOut = ReexecutionMutedStream.Wrap(debugConOut, machine);
+        string machineDescription = $"-machine {options.MachineType} -m {options.MemoryMiB}";
         TraceRecording? recording = null;
         if (options.TraceFile != null || webDebugger)
         {
@@ -138,9 +142,8 @@ public static class RunCommand
         TraceFeed? traceFeed = null;
         if (webDebugger)
         {
-            // Reverse execution re-runs history: what the guest printed then was seen once, so all of it is muted while it re-runs.
+            // The page's console was seen once too: the capture is muted while history re-runs.
             serialOut = ReexecutionMutedStream.Wrap(consoleCapture = new ConsoleCapture(serialOut), machine);
-            debugConOut = ReexecutionMutedStream.Wrap(debugConOut, machine);
             traceFeed = new TraceFeed();
             recording!.Tracer.AddSink(traceFeed.Add);
         }
@@ -189,11 +192,11 @@ public static class RunCommand
         {
             debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
             if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine);
+            machine.EnableTimeline(); // checkpoints for reverse step and continue (the page; gdb's reverse-stepi / reverse-continue)
         }
         if (options.WebDebuggerPort is int webPort)
         {
             debugger!.RequestPause(); // emu debug starts paused at the first instruction
-            machine.EnableTimeline(); // checkpoints for reverse step
             // The kernel's symbols name code addresses (a multiboot kernel's path is still in `kernel`; -bios alone has none).
             var symbols = xenKernel != null ? ElfSymbolTable.From(xenKernel) : kernel != null ? ElfSymbolTable.FromFile(kernel) : ElfSymbolTable.Empty;
             var target = new DebuggedMachine(debugger, machine.Memory, symbols, hypercalls, consoleCapture!, platform.Vga, traceFeed!);
@@ -233,6 +236,20 @@ public static class RunCommand
             Console.CancelKeyPress += onCancel;
         }
 
+        if (options.SnapshotLoad is { } snapshotIn)
+        {
+            try
+            {
+                ulong at = SnapshotFile.Load(machine, machineDescription, snapshotIn);
+                console.Stderr.WriteLine($"emu: resuming from {snapshotIn} at instruction {at}");
+            }
+            catch (Exception e) when (e is SnapshotFormatException or IOException or UnauthorizedAccessException)
+            {
+                gdb?.Dispose();
+                return Fail(console, $"cannot load the snapshot {snapshotIn}: {e.Message}");
+            }
+        }
+
         var stopwatch = Stopwatch.StartNew();
         MachineExit exit;
         try
@@ -256,6 +273,19 @@ public static class RunCommand
         }
         recording?.Complete(exit);
         foreach (var s in outputs) s.Flush();
+        if (options.SnapshotSave is { } snapshotOut)
+        {
+            try
+            {
+                SnapshotFile.Save(machine, machineDescription, snapshotOut);
+                console.Stderr.WriteLine($"emu: machine state at instruction {machine.Clock.Now} saved to {snapshotOut}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Stderr.WriteLine($"emu: cannot save the snapshot {snapshotOut}: {e.Message}");
+                return new Outcome(ExitStatus.Usage, exit, machine.InstructionsRetired, stopwatch.Elapsed) { Hypervisor = xenHypervisor };
+            }
+        }
         switch (exit.Kind)
         {
             case ExitKind.PowerOff:

@@ -96,6 +96,7 @@ public sealed class GdbSession
                 {
                     int eq = args.IndexOf('=');
                     if (eq < 0) return "E01";
+                    _engine.NoteStateEdited();
                     return I386Registers.Write(_engine.Cpu, ParseHex(args[..eq]), args[(eq + 1)..]) ? "OK" : "E01";
                 }
             case 'm': return ReadMemory(args);
@@ -104,6 +105,7 @@ public sealed class GdbSession
             case 'c': case 'C': return Resume(args, command == 'c' ? args : AddressAfterSignal(args), step: false, out end);
             case 's': case 'S': return Resume(args, command == 's' ? args : AddressAfterSignal(args), step: true, out end);
             case 'Z': case 'z': return Breakpoint(command == 'Z', args);
+            case 'b' when args is "s" or "c": return Reverse(step: args == "s");
             case 'H': case 'T': return "OK";
             case 'D':
                 _engine.Detach();
@@ -145,7 +147,8 @@ public sealed class GdbSession
     private string Query(string packet)
     {
         if (packet.StartsWith("qSupported", StringComparison.Ordinal))
-            return $"PacketSize={GdbPacketReader.MaxPayload:x};qXfer:features:read+;vContSupported+;swbreak+;hwbreak+";
+            return $"PacketSize={GdbPacketReader.MaxPayload:x};qXfer:features:read+;vContSupported+;swbreak+;hwbreak+" +
+                   (_engine.CanReverse ? ";ReverseStep+;ReverseContinue+" : "");
         if (packet.StartsWith("qXfer:features:read:target.xml:", StringComparison.Ordinal))
             return XferChunk(I386Registers.TargetXml, packet["qXfer:features:read:target.xml:".Length..]);
         if (packet.StartsWith("qXfer:", StringComparison.Ordinal)) return "E00";
@@ -170,6 +173,7 @@ public sealed class GdbSession
     private string WriteAllRegisters(string hex)
     {
         // Only the writable registers (general, EIP, EFLAGS) are taken; the rest of the packet is ignored.
+        _engine.NoteStateEdited();
         for (int n = 0, at = 0; n <= I386Registers.Eflags; at += I386Registers.HexWidth(n), n++)
         {
             if (at + 8 > hex.Length) return "E01";
@@ -221,7 +225,7 @@ public sealed class GdbSession
     private string? Resume(string args, string addressText, bool step, out bool end)
     {
         end = false;
-        if (addressText.Length > 0) _engine.Cpu.Eip = ParseHexU(addressText);
+        if (addressText.Length > 0) { _engine.NoteStateEdited(); _engine.Cpu.Eip = ParseHexU(addressText); }
         long before = _engine.StopCount;
         if (step) _engine.Step(); else _engine.Continue();
         DebugStop? stop;
@@ -231,9 +235,22 @@ public sealed class GdbSession
         return StopReply(stop);
     }
 
+    /// <summary>bs / bc: reverse step and reverse continue (gdb's reverse-stepi, reverse-continue).</summary>
+    private string Reverse(bool step)
+    {
+        if (!_engine.CanReverse) return "E01";
+        long before = _engine.StopCount;
+        if (step) _engine.ReverseStep(); else _engine.ReverseContinue();
+        DebugStop? stop;
+        do stop = _engine.WaitForStopAfter(before, TimeSpan.FromSeconds(1));
+        while (stop == null);
+        return StopReply(stop);
+    }
+
     private static string StopReply(DebugStop? stop)
     {
         if (stop == null) return "S05";
+        if (stop.HistoryStart) return "T05replaylog:begin;thread:1;";
         return stop.Kind switch
         {
             StopKind.Exited => $"W{stop.ExitStatus & 0xFF:x2}",

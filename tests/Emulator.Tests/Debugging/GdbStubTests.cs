@@ -79,6 +79,55 @@ public sealed class GdbStubTests
     }
 
     [Fact]
+    public void RealGdbReverseStepsBackToTheSameRegistersAndReverseContinuesToTheStartOfHistory()
+    {
+        int port = FreeTcpPort.Next();
+        var (thread, result) = StartStub(port, machine: "xen");
+        var gdb = Process.Start(new ProcessStartInfo("gdb")
+        {
+            ArgumentList =
+            {
+                "-batch", "-nx",
+                "-ex", $"target remote 127.0.0.1:{port}",
+                "-ex", "break ops_kmain",
+                "-ex", "continue",
+                "-ex", "echo ==before==\\n", "-ex", "info registers", "-ex", "echo ==end==\\n",
+                "-ex", "stepi", "-ex", "stepi", "-ex", "stepi", "-ex", "stepi",
+                "-ex", "reverse-stepi", "-ex", "reverse-stepi", "-ex", "reverse-stepi", "-ex", "reverse-stepi",
+                "-ex", "echo ==after==\\n", "-ex", "info registers", "-ex", "echo ==end==\\n",
+                "-ex", "delete",
+                "-ex", "reverse-continue",
+                "-ex", "monitor where",
+                "-ex", "detach",
+                GuestImages.ToyKernel,
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        string output = gdb.StandardOutput.ReadToEnd() + gdb.StandardError.ReadToEnd();
+        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        Assert.True(thread.Join(60_000), "the run did not finish after detach");
+
+        string Block(string name)
+        {
+            int start = output.IndexOf($"=={name}==", StringComparison.Ordinal);
+            Assert.True(start >= 0, output);
+            int end = output.IndexOf("==end==", start, StringComparison.Ordinal);
+            return output[start..end].Replace($"=={name}==", "");
+        }
+        string before = Block("before"), after = Block("after");
+        Assert.Matches(@"eip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <ops_kmain>", before);
+        Assert.Contains("cr3", before);
+        Assert.Equal(before, after);
+        Assert.Contains("No more reverse-execution history.", output);
+        // Back at the domain's first instruction (its entry point, ring 1 under Xen).
+        uint entry = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
+        Assert.Matches($@"EIP 0x{entry:x8} \(linear\), virtual time \d+, CPL 1", output);
+        Assert.Contains("[Inferior 1 (Remote target) detached]", output);
+        Assert.Equal(0, result()!.Status);
+    }
+
+    [Fact]
     public void MalformedPacketsGetErrorRepliesAndTheSessionGoesOn()
     {
         int port = FreeTcpPort.Next();

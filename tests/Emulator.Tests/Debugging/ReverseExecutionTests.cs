@@ -197,4 +197,29 @@ public sealed class ReverseExecutionTests
         Assert.Equal(straight.Clock.Now, machine.Clock.Now);
         Assert.Equal(System.Text.Encoding.ASCII.GetString(straightConsole.ToArray()), System.Text.Encoding.ASCII.GetString(console.ToArray()));
     }
+
+    [Fact]
+    public void TheHistoryStaysWithinItsCheckpointAndPageBudgetsAndStillGoesBack()
+    {
+        var machine = TestMachines.Pc(GuestImages.Loop, "n=200000");
+        var timeline = new MachineTimeline(machine, interval: 10_000, maxCheckpoints: 8, maxPageBytes: 3 * 4096);
+        for (int i = 0; i < 60; i++)
+        {
+            machine.Run(10_000);
+            timeline.Take();
+            Assert.True(timeline.Count <= 8);
+            Assert.True(timeline.PageBytes <= 3 * 4096 || timeline.Count == 2, $"{timeline.PageBytes} bytes in {timeline.Count} checkpoints");
+        }
+        Assert.True(timeline.Start > 0, "the oldest checkpoints were merged away");
+        // Going back to the oldest checkpoint left still gives the state a straight run has there.
+        ulong start = timeline.Start;
+        timeline.RestoreTo(0);
+        Assert.Equal(start, machine.Clock.Now);
+        var straight = TestMachines.Pc(GuestImages.Loop, "n=200000");
+        while (straight.Clock.Now < start) straight.Run(start - straight.Clock.Now);
+        Assert.Equal(straight.Clock.Now, machine.Clock.Now);
+        Assert.True(straight.Memory.Ram.AsSpan().SequenceEqual(machine.Memory.Ram), "RAM differs from a straight run");
+        Assert.Equal(straight.Cpu.Eip, machine.Cpu.Eip);
+        Assert.Equal(straight.Cpu.Regs, machine.Cpu.Regs);
+    }
 }

@@ -20,7 +20,7 @@ public sealed class WebDebuggerProtocolTests
 
         public Page(WebDebuggerRun run)
         {
-            _socket.Options.SetRequestHeader("Origin", $"http://127.0.0.1:{run.Port}");
+            _socket.Options.SetRequestHeader("Origin", run.Origin);
             _socket.ConnectAsync(run.SocketUri, Timeout()).GetAwaiter().GetResult();
         }
 
@@ -62,6 +62,9 @@ public sealed class WebDebuggerProtocolTests
 
         public JsonObject NextState(Func<JsonObject, bool> wanted) => Next(m => (string?)m["type"] == "state" && wanted(m));
 
+        /// <summary>The first state of a stopped machine (a page may connect before the machine reaches its first instruction).</summary>
+        public JsonObject FirstStop() => NextState(m => !(bool)m["running"]!);
+
         public void Dispose() => _socket.Dispose();
     }
 
@@ -76,7 +79,7 @@ public sealed class WebDebuggerProtocolTests
     {
         var run = WebDebuggerRun.Start();
         using var page = new Page(run);
-        var first = page.NextState(_ => true);
+        var first = page.FirstStop();
         Assert.False((bool)first["running"]!);
         Assert.Equal("paused", (string?)first["stop"]!["kind"]);
         Assert.Equal("0x00101780", (string?)first["registers"]!["eip"]); // xen_start, the kernel's entry
@@ -111,11 +114,12 @@ public sealed class WebDebuggerProtocolTests
         Assert.Equal("reply", (string?)page.Request("runToHypercall")["type"]);
         var stopped = page.NextState(m => !(bool)m["running"]! && (string?)m["stop"]?["kind"] == "hypercall");
         Assert.Matches(@"^\w+\(.*\) = -?\d+$", (string)stopped["stop"]!["detail"]!);
-        var log = page.Next(m => (string?)m["type"] == "hypercalls");
-        Assert.Equal(0, (int)log["entries"]![0]!["seq"]!);
+        var log = page.Request("hypercalls")["entries"]!.AsArray();  // (also pushed, maybe before the stop's state)
+        Assert.Equal(0, (int)log[0]!["seq"]!);
+        Assert.StartsWith((string)log[0]!["name"]! + "(", (string)stopped["stop"]!["detail"]!);
 
         Assert.Equal("reply", (string?)page.Request("kill")["type"]);
-        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)).Status);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -123,7 +127,7 @@ public sealed class WebDebuggerProtocolTests
     {
         var run = WebDebuggerRun.Start();
         using var page = new Page(run);
-        page.NextState(_ => true);
+        page.FirstStop();
         page.Request("runToHypercall");
         var first = page.NextState(m => (string?)m["stop"]?["kind"] == "hypercall");
         page.Request("reverseStep");
@@ -137,7 +141,7 @@ public sealed class WebDebuggerProtocolTests
         var log = page.Request("hypercalls")["entries"]!.AsArray();
         Assert.Single(log);                                   // re-executed history is not logged again
         Assert.Equal("reply", (string?)page.Request("kill")["type"]);
-        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)).Status);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -145,7 +149,7 @@ public sealed class WebDebuggerProtocolTests
     {
         var run = WebDebuggerRun.Start();
         using var page = new Page(run);
-        page.NextState(_ => true);
+        page.FirstStop();
         string[] Listed(JsonObject reply) => reply["breakpoints"]!.AsArray().Select(b => (string)b!["what"]!).ToArray();
 
         page.Request("break", new() { ["address"] = "0x101780", ["condition"] = "eax == 1" });
@@ -172,7 +176,7 @@ public sealed class WebDebuggerProtocolTests
         Assert.Equal(["hypercall console_io"], Listed(stop));
 
         Assert.Equal("reply", (string?)page.Request("kill")["type"]);
-        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)).Status);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -184,8 +188,8 @@ public sealed class WebDebuggerProtocolTests
         var e = Assert.Throws<WebSocketException>(() => foreign.ConnectAsync(run.SocketUri, CancellationToken.None).GetAwaiter().GetResult());
         Assert.Contains("403", e.Message);
         using var page = new Page(run);
-        page.NextState(_ => true);
+        page.FirstStop();
         Assert.Equal("reply", (string?)page.Request("kill")["type"]);
-        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)).Status);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
     }
 }
