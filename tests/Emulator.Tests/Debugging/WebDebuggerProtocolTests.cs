@@ -123,6 +123,27 @@ public sealed class WebDebuggerProtocolTests
     }
 
     [Fact]
+    public void BadMessagesWhileTheMachineRunsAreAnsweredAndItRunsOnUntilPaused()
+    {
+        var run = WebDebuggerRun.Start(machine: "pc", kernel: GuestImages.Loop, append: "n=4000000000"); // runs for minutes
+        using var page = new Page(run);
+        var first = page.FirstStop();
+        page.Request("continue");
+        page.NextState(m => (bool)m["running"]!);
+        page.SendRaw(Encoding.UTF8.GetBytes("{{{"));
+        Assert.StartsWith("not JSON", ErrorOf(page.Next(m => (string?)m["type"] == "error")));
+        Assert.Equal("the machine is running: pause it first", ErrorOf(page.Request("step")));
+        Assert.Equal("the machine is running: pause it first", ErrorOf(page.Request("memory", new() { ["address"] = 0, ["length"] = 4 })));
+        Assert.Equal("no hypercalls to break on: this is not a -machine xen run", ErrorOf(page.Request("breakHypercall", new() { ["what"] = "any" })));
+        Assert.Equal("reply", (string?)page.Request("pause")["type"]);
+        var paused = page.NextState(m => !(bool)m["running"]!);
+        Assert.Equal("paused", (string?)paused["stop"]!["kind"]);
+        Assert.True((ulong)paused["tick"]! > (ulong)first["tick"]!);
+        Assert.Equal("reply", (string?)page.Request("kill")["type"]);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void AHypercallRunAgainAfterAReverseStepIsLoggedOnce()
     {
         var run = WebDebuggerRun.Start();

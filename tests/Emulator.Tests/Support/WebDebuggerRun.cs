@@ -32,12 +32,12 @@ public sealed partial class WebDebuggerRun
 
     private string Stderr { get { lock (_stderrShared) return _stderr.ToString(); } }
 
-    /// <summary>Starts `emu debug -machine MACHINE -append pv=ops` and returns once it serves its page.</summary>
-    public static WebDebuggerRun Start(string machine = "xen")
+    /// <summary>Starts `emu debug -machine MACHINE -kernel KERNEL -append APPEND` (the toy kernel, pv=ops) and returns once it serves its page.</summary>
+    public static WebDebuggerRun Start(string machine = "xen", string? kernel = null, string append = "pv=ops")
     {
         var run = new WebDebuggerRun(new RunOptions
         {
-            Kernel = GuestImages.ToyKernel, Append = "pv=ops", MachineType = machine, MemoryMiB = 32,
+            Kernel = kernel ?? GuestImages.ToyKernel, Append = append, MachineType = machine, MemoryMiB = 32,
             Serial = OutputTarget.None, WebDebuggerPort = 0,
         });
         run._thread.Start();
