@@ -201,6 +201,25 @@ public sealed class WebDebuggerProtocolTests
     }
 
     [Fact]
+    public void ATakenPortIsAClearError()
+    {
+        var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+            var result = CapturedRun.Execute(new Emulator.Host.Cli.RunOptions
+            {
+                Kernel = GuestImages.ToyKernel, MachineType = "xen", MemoryMiB = 32, Serial = Emulator.Host.Cli.OutputTarget.None, WebDebuggerPort = port,
+            });
+            Assert.Equal(2, result.Status);
+            Assert.Contains($"emu: cannot serve the web debugger on 127.0.0.1:{port}: ", result.Stderr);
+            Assert.Contains("address already in use", result.Stderr);
+        }
+        finally { holder.Stop(); }
+    }
+
+    [Fact]
     public void RequestsFromAnotherSiteAreRefused()
     {
         var run = WebDebuggerRun.Start();
