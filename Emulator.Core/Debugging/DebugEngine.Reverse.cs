@@ -1,3 +1,4 @@
+using Emulator.Core.Cpu;
 using Emulator.Core.Snapshots;
 
 namespace Emulator.Core.Debugging;
@@ -122,7 +123,9 @@ public sealed partial class DebugEngine
                         uint eip = LinearEip();
                         var hit = pending ?? (BreakpointHolds(eip)
                             ? new DebugStop(StopKind.Breakpoint, eip, now, $"breakpoint at 0x{eip:x8}")
-                            : null);
+                            : PhysicalBreakpointHolds(eip, out uint physical)
+                                ? new DebugStop(StopKind.Breakpoint, eip, now, $"breakpoint at physical 0x{physical:x8} (linear 0x{eip:x8})")
+                                : null);
                         if (hit != null) { _found = now; _foundStop = hit; }
                         _skipBreakpointAt = null;
                     }
@@ -174,6 +177,8 @@ public sealed partial class DebugEngine
     private void CountHit(uint eip)
     {
         if (_breakpoints.TryGetValue(eip, out long hits)) _breakpoints[eip] = hits + 1;
+        else if (Cpu.Mmu.Probe(eip, out uint physical, AccessKind.Execute) && _physicalBreakpoints.TryGetValue(physical, out hits))
+            _physicalBreakpoints[physical] = hits + 1;
     }
 
     /// <summary>Re-execution passed its target: something made the run non-deterministic (host input, a front-end write).</summary>

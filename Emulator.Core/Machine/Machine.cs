@@ -144,6 +144,8 @@ public sealed class Machine : IMachineControl
     private void DoReset(string why)
     {
         Log.Information("System reset: {Why}", why);
+        // A loader may write RAM directly when the machine restarts: the history starts again after a reset.
+        Timeline?.Clear();
         Cpu.Reset();
         Cpu.TripleFaulted = false;
         Memory.A20Enabled = true;

@@ -145,10 +145,10 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WatchedWrite(uint addr, int size, uint value, byte w)
     {
+        if ((w & DirtyTrack) != 0) MarkDirty(addr >> PageShift); // first: the pre-image is the page before any of this write
         if ((w & TableWatch) != 0) TablePageWriting?.Invoke(addr, size, value);
         if ((w & CodeWatch) != 0) CodePageWritten?.Invoke(addr, size);
         if ((w & DebugWatch) != 0) DebugWatchWrite?.Invoke(addr, size);
-        if ((w & DirtyTrack) != 0) MarkDirty(addr >> PageShift);
     }
 
     // ---- Snapshots ------------------------------------------------------------------------------
@@ -172,15 +172,16 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
 
     // ---- Dirty-page tracking (snapshots) -------------------------------------------------------
     // While tracking, every RAM page carries the DirtyTrack bit; the first write to a page takes the
-    // watched path once, records the page and clears the bit, so later writes run at full speed.
+    // watched path once — before the bytes change — records the page with a copy of its content
+    // (its pre-image) and clears the bit, so later writes run at full speed.
 
-    private readonly List<uint> _dirtyPages = new();
+    private readonly List<(uint Pfn, byte[] Before)> _dirtyPages = new();
     private bool _trackingDirty;
 
     /// <summary>Whether <see cref="StartDirtyTracking"/> is in effect.</summary>
     public bool TrackingDirtyPages => _trackingDirty;
 
-    /// <summary>Starts recording which RAM pages are written (the set starts empty).</summary>
+    /// <summary>Starts recording which RAM pages are written, with their content before the first write (the set starts empty).</summary>
     public void StartDirtyTracking()
     {
         _trackingDirty = true;
@@ -198,22 +199,26 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
         for (uint p = 0; p < pages; p++) _watch[p] &= unchecked((byte)~DirtyTrack);
     }
 
-    /// <summary>The pages written since tracking started or since the last call (each once), and a fresh empty set.</summary>
-    public uint[] TakeDirtyPages()
+    /// <summary>
+    /// The pages written since tracking started or since the last call, each once with its content
+    /// before that first write; and a fresh empty set.
+    /// </summary>
+    public (uint Pfn, byte[] Before)[] TakeDirtyPages()
     {
         var pages = _dirtyPages.ToArray();
         _dirtyPages.Clear();
-        foreach (uint p in pages) _watch[p] |= DirtyTrack;
+        foreach (var (p, _) in pages) _watch[p] |= DirtyTrack;
         return pages;
     }
 
-    /// <summary>The pages written since the last <see cref="TakeDirtyPages"/>, without resetting.</summary>
-    public IReadOnlyList<uint> DirtyPagesSoFar => _dirtyPages;
+    /// <summary>The pages written since the last <see cref="TakeDirtyPages"/> (with their pre-images), without resetting.</summary>
+    public IReadOnlyList<(uint Pfn, byte[] Before)> DirtyPagesSoFar => _dirtyPages;
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void MarkDirty(uint pfn)
     {
         _watch[pfn] &= unchecked((byte)~DirtyTrack);
-        _dirtyPages.Add(pfn);
+        _dirtyPages.Add((pfn, _ram.AsSpan((int)(pfn << PageShift), (int)PageSize).ToArray()));
     }
 
     // ---- Debugger watchpoints ------------------------------------------------------------------

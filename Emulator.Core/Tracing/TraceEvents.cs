@@ -182,6 +182,19 @@ public sealed record ConsoleEvent(ulong I, string Text) : TraceEvent(I)
     public override void WriteFields(Utf8JsonWriter w) => w.WriteString("text", Text);
 }
 
+/// <summary>A host key event entering the machine through the input log (the outside influence a replay reproduces).</summary>
+public sealed record InputEvent(ulong I, ushort ScanCode, bool Pressed) : TraceEvent(I)
+{
+    public override string Type => "input";
+    public override TraceLevel Level => TraceLevel.Boot;
+    public override void WriteFields(Utf8JsonWriter w)
+    {
+        w.WriteString("device", "keyboard");
+        w.WriteString("scancode", "0x" + ScanCode.ToString("x2"));
+        w.WriteString("action", Pressed ? "down" : "up");
+    }
+}
+
 /// <summary>The last line of a complete trace: how the run ended and the exit status.</summary>
 public sealed record EndEvent(ulong I, string Reason, int Status, string Message) : TraceEvent(I)
 {

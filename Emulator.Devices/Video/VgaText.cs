@@ -116,6 +116,17 @@ public sealed class VgaText : IPortDevice, Emulator.Core.Snapshots.ISnapshotStat
         return cells;
     }
 
+    /// <summary>
+    /// The visible cells and the cursor, read in one pass. Safe to call from a display thread while
+    /// the CPU runs: it only reads guest memory and the CRTC registers (a frame may then show a
+    /// half-finished guest update, which the next frame corrects).
+    /// </summary>
+    public TextScreen CaptureScreen()
+    {
+        var (row, col) = CursorVisible ? CursorPosition : (-1, -1);
+        return new TextScreen(Snapshot(), row, col, CursorStartScanline, CursorEndScanline);
+    }
+
     /// <summary>The screen as 25 lines of text (code page 437 mapped to Unicode), trailing spaces trimmed by default.</summary>
     public string[] RenderLines(bool trimEnd = true)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Emulator.Host.Display;
 using Serilog.Events;
 
 namespace Emulator.Host.Cli;
@@ -56,7 +57,7 @@ public static class CommandLineParser
     {
         bool debug = command == "debug";
         var o = new RunOptions { WebDebuggerPort = debug ? 0 : null };
-        bool traceLevelGiven = false;
+        bool traceLevelGiven = false, serialGiven = false;
         for (int i = 0; i < args.Length; i++)
         {
             string word = args[i];
@@ -95,7 +96,7 @@ public static class CommandLineParser
                 case "bios": o.Bios = NonEmpty(Value("a firmware image file"), word); break;
                 case "m": o.MemoryMiB = ParseMemory(Value("a size in MiB: 128, 128M or 1G")); break;
                 case "machine" or "M": o.MachineType = ParseMachine(Value("a machine type: pc or xen")); break;
-                case "serial": o.Serial = ParseTarget(Value("stdio, none or file:PATH"), word); break;
+                case "serial": o.Serial = ParseTarget(Value("stdio, none or file:PATH"), word); serialGiven = true; break;
                 case "debugcon": o.DebugCon = ParseTarget(Value("stdio, none or file:PATH"), word); break;
                 case "no-reboot": NoValue(); o.NoReboot = true; break;
                 case "p2m-seed": o.P2mSeed = ParseSeed(Value("a number"), word); break;
@@ -108,9 +109,12 @@ public static class CommandLineParser
                 case "s": NoValue(); o.GdbPort = DefaultGdbPort; break;
                 case "gdb": o.GdbPort = ParseGdbDevice(Value("tcp::PORT")); break;
                 case "S": NoValue(); o.WaitForDebugger = true; break;
-                case "port" when debug: o.WebDebuggerPort = ParsePort(Value("a TCP port, 0 to 65535 (0: any free port)"), word); break;
+                case "display": o.Display = ParseDisplay(Value("none, gl or curses")); break;
+                case "input-record": o.InputRecordFile = NonEmpty(Value("a file to record key events into"), word); break;
+                case "input-replay": o.InputReplayFile = NonEmpty(Value("an input log recorded with -input-record"), word); break;
                 case "snapshot-load": o.SnapshotLoad = NonEmpty(Value("a snapshot file"), word); break;
                 case "snapshot-save": o.SnapshotSave = NonEmpty(Value("a snapshot file to write"), word); break;
+                case "port" when debug: o.WebDebuggerPort = ParsePort(Value("a TCP port, 0 to 65535 (0: any free port)"), word); break;
                 default:
                     throw new UsageException($"unknown option '{word}'", command);
             }
@@ -121,6 +125,12 @@ public static class CommandLineParser
             throw new UsageException("-S needs a debugger to continue the machine: add -s or -gdb tcp::PORT", command);
         if (traceLevelGiven && o.TraceFile == null)
             throw new UsageException("-trace-level needs -trace FILE (the file the trace is recorded into)", command);
+        if (o.InputRecordFile != null && o.InputReplayFile != null)
+            throw new UsageException("-input-record and -input-replay cannot be combined (a replayed run's input is its replay file)", command);
+        if (o.InputRecordFile != null && o.Display == DisplayKind.None)
+            throw new UsageException("-input-record needs a display that takes keys: -display gl or -display curses", command);
+        // The terminal shows the screen under -display curses: the serial console goes there only when asked for.
+        if (o.Display == DisplayKind.Curses && !serialGiven) o.Serial = OutputTarget.None;
         if (o.Initrd != null && o.Kernel == null)
             throw new UsageException("-initrd needs -kernel (modules are loaded with a multiboot kernel)", command);
         // Without -kernel and -bios the default guest boots, and -append is its command line.
@@ -195,6 +205,14 @@ public static class CommandLineParser
             throw new UsageException($"bad value '{text}' for {option}: expected a whole number", "run");
         return n;
     }
+
+    private static DisplayKind ParseDisplay(string text) => text switch
+    {
+        "none" => DisplayKind.None,
+        "gl" or "sdl" or "gtk" => DisplayKind.Gl,
+        "curses" => DisplayKind.Curses,
+        _ => throw new UsageException($"unknown display '{text}' for -display (known: none, gl, curses)", "run"),
+    };
 
     private static string ParseMachine(string text) => text switch
     {

@@ -180,6 +180,20 @@ public static class HelpText
           -debugcon TARGET      the debug console, port 0xE9: none (default), stdio, or file:PATH
                                 (stdout carries only what the guest writes to these)
 
+        Display and keyboard:
+          -display TYPE         none (default), gl: a window showing the VGA text screen (80x25, 16
+                                colours, blinking cursor; OpenGL 3.3 through Debian's libglfw3, font
+                                /usr/share/consolefonts/default8x16.psf.gz or $EMU_FONT), or curses:
+                                the screen redrawn on the terminal with ANSI escapes (serial output
+                                then off unless -serial is given). Keys typed in the window or the
+                                terminal reach the guest's 8042 keyboard controller (IRQ1, scan code
+                                set 1 as the controller translates it).
+          -input-record FILE    write every key event to FILE with the instruction count it entered
+                                the machine at (keys enter at 1 ms polls of virtual time)
+          -input-replay FILE    type the key events of FILE at their recorded instruction counts
+                                (lines "TICK key SCANCODE down|up", scan code in set 1 hex, e.g.
+                                "10000000 key 1e down"): the replayed run is the recorded one
+
         Run control and diagnostics:
           --max-instructions N  stop after N instructions (exit status 124)
           --stats               print instructions executed, wall time and MIPS on stderr at exit
@@ -210,6 +224,8 @@ public static class HelpText
           emu run -kernel guests/build/hello.elf -append "exit=5 hi"     (prints, exits with 11)
           emu run -kernel guests/build/loop.elf --stats
           emu run -machine xen -append pv=ops -trace boot.jsonl        (then: emu trace stats boot.jsonl)
+          emu run -append shell -display gl -input-record keys.txt      (the toy kernel's shell in a window)
+          emu run -append shell -input-replay keys.txt                  (the same session again)
 
         {ExitStatuses}
         """;

@@ -10,6 +10,7 @@ using Emulator.Devices;
 using Emulator.Host.Cli;
 using Emulator.Host.Debugging;
 using Emulator.Host.Debugging.Web;
+using Emulator.Host.Display;
 using Emulator.Host.Logging;
 using Serilog;
 
@@ -44,14 +45,14 @@ public static class RunCommand
         using (log)
         {
             var outputs = new List<Stream>();
-            var trace = new TraceHolder();
+            var resources = new RunResources();
             try
             {
-                return Run(options, console, log, outputs, trace);
+                return Run(options, console, log, outputs, resources);
             }
             catch (LoadException e)
             {
-                trace.Recording?.Complete(null, e.Message, ExitStatus.Usage);
+                resources.Recording?.Complete(null, e.Message, ExitStatus.Usage);
                 return Fail(console, e.Message);
             }
             catch (Exception e)
@@ -59,12 +60,13 @@ public static class RunCommand
                 // A bug in the emulator, never the guest's doing: one line on the console, the stack in the log.
                 log.Fatal(e, "Internal error");
                 console.Stderr.WriteLine($"emu: internal error: {e.GetType().Name}: {e.Message}");
-                trace.Recording?.Complete(null, $"internal error: {e.GetType().Name}: {e.Message}", ExitStatus.InternalError);
+                resources.Recording?.Complete(null, $"internal error: {e.GetType().Name}: {e.Message}", ExitStatus.InternalError);
                 return new Outcome(ExitStatus.InternalError, null, 0, TimeSpan.Zero);
             }
             finally
             {
-                trace.Recording?.Dispose();
+                resources.Display?.Dispose();
+                resources.Recording?.Dispose();
                 foreach (var s in outputs)
                 {
                     try { s.Flush(); } catch (IOException) { }
@@ -75,13 +77,14 @@ public static class RunCommand
         }
     }
 
-    /// <summary>The trace being recorded, if any, so that an internal error still completes the file.</summary>
-    private sealed class TraceHolder
+    /// <summary>What a run opened and must close however it ends: the trace (an internal error still completes the file) and the display.</summary>
+    private sealed class RunResources
     {
         public TraceRecording? Recording;
+        public DisplaySession? Display;
     }
 
-    private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs, TraceHolder trace)
+    private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs, RunResources resources)
     {
         string? kernel = options.Kernel;
         if (kernel == null && options.Bios == null)
@@ -117,11 +120,11 @@ public static class RunCommand
         }
 
         var machine = new Machine((uint)ramBytes, log) { NoReboot = options.NoReboot };
-        bool webDebugger = options.WebDebuggerPort != null;
         // Reverse execution re-runs history: what the guest printed then must not print twice.
         serialOut = ReexecutionMutedStream.Wrap(serialOut, machine);
         debugConOut = ReexecutionMutedStream.Wrap(debugConOut, machine);
         string machineDescription = $"-machine {options.MachineType} -m {options.MemoryMiB}";
+        bool webDebugger = options.WebDebuggerPort != null;
         TraceRecording? recording = null;
         if (options.TraceFile != null || webDebugger)
         {
@@ -134,7 +137,7 @@ public static class RunCommand
                     return Fail(console, $"cannot open the trace file {options.TraceFile}: {e.Message}");
                 }
             }
-            recording = trace.Recording = TraceRecording.Start(machine, options.TraceLevel, traceFile, hypervisorProfile: xen);
+            recording = resources.Recording = TraceRecording.Start(machine, options.TraceLevel, traceFile, hypervisorProfile: xen);
             // Console lines are recorded whatever -serial says, so the tap sits in front of the output (or of nothing).
             serialOut = recording.TapConsole(serialOut);
         }
@@ -142,7 +145,7 @@ public static class RunCommand
         TraceFeed? traceFeed = null;
         if (webDebugger)
         {
-            // The page's console was seen once too: the capture is muted while history re-runs.
+            // The page's console capture is muted while history re-runs, like the outputs (above).
             serialOut = ReexecutionMutedStream.Wrap(consoleCapture = new ConsoleCapture(serialOut), machine);
             traceFeed = new TraceFeed();
             recording!.Tracer.AddSink(traceFeed.Add);
@@ -181,7 +184,20 @@ public static class RunCommand
             machine.AfterReset = () => boot.Install(machine.Memory, machine.Cpu);
         }
 
-        if (options.Serial.Kind == OutputTargetKind.Stdio && console.Stdin != null)
+        try
+        {
+            resources.Display = DisplaySession.Start(options, machine, platform, recording, console.Stdout,
+                $"emu: {Path.GetFileName(options.Kernel ?? options.Bios ?? "toykernel.elf")}", log);
+        }
+        catch (DisplayUnavailableException e) { return Fail(console, $"cannot open the display (-display): {e.Message}"); }
+        catch (FormatException e) { return Fail(console, $"bad input log (-input-replay): {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(console, $"cannot open the input log: {e.Message}");
+        }
+
+        // Under -display curses the terminal's keys go to the keyboard, not to COM1.
+        if (options.Serial.Kind == OutputTargetKind.Stdio && console.Stdin != null && options.Display != DisplayKind.Curses)
             StartInputForwarding(console.Stdin, platform, log);
 
         DebugEngine? debugger = null;
@@ -191,8 +207,8 @@ public static class RunCommand
         if (options.GdbPort != null || webDebugger)
         {
             debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
+            machine.EnableTimeline(); // checkpoints for reverse step and reverse continue (gdb and the page)
             if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine);
-            machine.EnableTimeline(); // checkpoints for reverse step and continue (the page; gdb's reverse-stepi / reverse-continue)
         }
         if (options.WebDebuggerPort is int webPort)
         {
@@ -246,6 +262,7 @@ public static class RunCommand
             catch (Exception e) when (e is SnapshotFormatException or IOException or UnauthorizedAccessException)
             {
                 gdb?.Dispose();
+                web?.Dispose();
                 return Fail(console, $"cannot load the snapshot {snapshotIn}: {e.Message}");
             }
         }

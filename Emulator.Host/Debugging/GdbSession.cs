@@ -268,7 +268,9 @@ public sealed class GdbSession
         {
             "help" => MonitorHelp,
             "break-hypercall" => BreakHypercall(words.Length > 1 ? words[1] : "any"),
-            "break" when words.Length > 1 => BreakWithCondition(command.Trim()[5..].Trim()),
+            "break" when words.Length > 1 => BreakWithCondition(command.Trim()[5..].Trim(), physical: false),
+            "break-physical" when words.Length > 1 => BreakWithCondition(command.Trim()["break-physical".Length..].Trim(), physical: true),
+            "watch-physical" when words.Length > 2 => WatchPhysical(words),
             "break-port" when words.Length > 1 => Toggle(words, p => _engine.AddPortBreakpoint(checked((ushort)p)), p => _engine.RemovePortBreakpoint(checked((ushort)p)), "port"),
             "break-vector" when words.Length > 1 => Toggle(words, v => _engine.AddVectorBreakpoint(checked((byte)v)), v => _engine.RemoveVectorBreakpoint(checked((byte)v)), "vector"),
             "info" => string.Concat(_engine.Breakpoints().Select(b => $"{b.What}: {b.Hits} hits\n")) is { Length: > 0 } list ? list : "no breakpoints\n",
@@ -281,13 +283,16 @@ public sealed class GdbSession
     }
 
     /// <summary>"break ADDR [if CONDITION]" (the engine's own breakpoint, condition evaluated in the stub); "break ADDR off" removes it.</summary>
-    private string BreakWithCondition(string rest)
+    private string BreakWithCondition(string rest, bool physical)
     {
+        string where = physical ? "physical " : "";
         int space = rest.IndexOf(' ');
         string addressText = space < 0 ? rest : rest[..space];
         string tail = space < 0 ? "" : rest[(space + 1)..].Trim();
         uint address = ParseHexU(addressText.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? addressText[2..] : addressText);
-        if (tail == "off") return _engine.RemoveBreakpoint(address) ? $"breakpoint at 0x{address:x8} removed\n" : $"no breakpoint at 0x{address:x8}\n";
+        if (tail == "off")
+            return (physical ? _engine.RemovePhysicalBreakpoint(address) : _engine.RemoveBreakpoint(address))
+                ? $"breakpoint at {where}0x{address:x8} removed\n" : $"no breakpoint at {where}0x{address:x8}\n";
         BreakpointCondition? condition = null;
         if (tail.StartsWith("if ", StringComparison.Ordinal))
         {
@@ -295,17 +300,32 @@ public sealed class GdbSession
             catch (FormatException e) { return $"bad condition: {e.Message}\n"; }
         }
         else if (tail.Length > 0) return "usage: break ADDR [if CONDITION] | break ADDR off\n";
-        _engine.AddBreakpoint(address, condition);
-        return $"breakpoint at 0x{address:x8}{(condition != null ? " if " + condition.Text : "")}\n";
+        if (physical) _engine.AddPhysicalBreakpoint(address, condition); else _engine.AddBreakpoint(address, condition);
+        return $"breakpoint at {where}0x{address:x8}{(condition != null ? " if " + condition.Text : "")}\n";
     }
+
+    /// <summary>"watch-physical ADDR LEN [off]": stop after a write into physical memory, whoever maps it.</summary>
+    private string WatchPhysical(string[] words)
+    {
+        uint address = ParseNumber(words[1]), length = ParseNumber(words[2]);
+        if (words.Length > 3 && words[3] == "off")
+            return _engine.RemovePhysicalWriteWatch(address, length) ? "physical watchpoint removed\n" : "no such physical watchpoint\n";
+        return _engine.AddPhysicalWriteWatch(address, length)
+            ? $"stopping after writes to physical 0x{address:x8}..0x{(ulong)address + length - 1:x8}\n"
+            : $"bad range: 1 to {DebugEngine.MaxWatchLength} bytes below 4 GiB\n";
+    }
+
+    /// <summary>A number in hex with 0x, else decimal (monitor arguments).</summary>
+    private static uint ParseNumber(string t) =>
+        t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? uint.Parse(t[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+            : uint.Parse(t, CultureInfo.InvariantCulture);
 
     /// <summary>"break-port 0x3f8" adds, "break-port 0x3f8 off" removes (numbers in hex with 0x, else decimal).</summary>
     private static string Toggle(string[] words, Action<uint> add, Func<uint, bool> remove, string what)
     {
         string t = words[1];
-        uint n = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? uint.Parse(t[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-            : uint.Parse(t, CultureInfo.InvariantCulture);
+        uint n = ParseNumber(t);
         if (words.Length > 2 && words[2] == "off") return remove(n) ? $"{what} {t} breakpoint removed\n" : $"no {what} {t} breakpoint\n";
         add(n);
         return $"stopping at {what} {t}\n";
@@ -315,6 +335,8 @@ public sealed class GdbSession
         "monitor commands:\n" +
         "  break ADDR [if COND] | break ADDR off  an execution breakpoint with a condition, e.g.\n" +
         "                                  break 0x107380 if eax == 0x10 && [esp+4] != 0 || cpl == 3\n" +
+        "  break-physical ADDR [if COND] | off  an execution breakpoint at a physical address (any mapping)\n" +
+        "  watch-physical ADDR LEN [off]   stop after writes to physical memory (the hypervisor's too)\n" +
         "  break-hypercall [NAME|any|off]  stop after every hypercall, or those named NAME (e.g. mmu_update)\n" +
         "  break-port PORT [off]           stop after each IN/OUT on PORT (0x3f8, 0x80 ...)\n" +
         "  break-vector N [off]            stop when exception or interrupt N is delivered (14: #PF)\n" +

@@ -12,6 +12,9 @@ namespace Emulator.Tests.Debugging;
 /// </summary>
 public sealed class WebDebuggerProtocolTests
 {
+    /// <summary>The toy kernel's entry under -machine xen, where emu debug starts paused.</summary>
+    private static readonly uint XenStart = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
+
     /// <summary>A test's end of the socket: sends requests, reads messages until the one wanted.</summary>
     private sealed class Page : IDisposable
     {
@@ -82,7 +85,7 @@ public sealed class WebDebuggerProtocolTests
         var first = page.FirstStop();
         Assert.False((bool)first["running"]!);
         Assert.Equal("paused", (string?)first["stop"]!["kind"]);
-        Assert.Equal("0x00101780", (string?)first["registers"]!["eip"]); // xen_start, the kernel's entry
+        Assert.Equal($"0x{XenStart:x8}", (string?)first["registers"]!["eip"]); // xen_start, the kernel's entry
 
         JsonObject ErrorFor(string raw)
         {
@@ -98,17 +101,17 @@ public sealed class WebDebuggerProtocolTests
         Assert.Equal("\"address\": 4294967296 is out of range (at most 4294967295)", ErrorOf(page.Request("break", new() { ["address"] = 4294967296L })));
         Assert.Equal("\"length\": 100000 is out of range (at most 4096)", ErrorOf(page.Request("memory", new() { ["address"] = "0x1000", ["length"] = 100000 })));
         Assert.Equal("\"port\" is missing", ErrorOf(page.Request("breakPort")));
-        Assert.StartsWith("bad condition: ", ErrorOf(page.Request("break", new() { ["address"] = "0x101780", ["condition"] = "eax ==" })));
+        Assert.StartsWith("bad condition: ", ErrorOf(page.Request("break", new() { ["address"] = $"0x{XenStart:x}", ["condition"] = "eax ==" })));
         Assert.Equal("unknown hypercall 'no_such_call'", ErrorOf(page.Request("breakHypercall", new() { ["what"] = "no_such_call" })));
         Assert.Equal("message too long (at most 16384 bytes)", ErrorOf(ErrorFor("{\"cmd\":\"state\",\"pad\":\"" + new string('x', 200_000) + "\"}")));
         page.SendRaw([1, 2, 3], WebSocketMessageType.Binary);
         Assert.Equal("binary messages are not understood: send JSON text", ErrorOf(page.Next(m => (string?)m["type"] == "error")));
 
         // Still debuggable: registers, memory, a walk, and a run to the first hypercall.
-        var memory = page.Request("memory", new() { ["address"] = "0x101780", ["length"] = 4 });
+        var memory = page.Request("memory", new() { ["address"] = $"0x{XenStart:x}", ["length"] = 4 });
         Assert.Equal("reply", (string?)memory["type"]);
         Assert.Matches("^[0-9a-f]{8}$", (string)memory["hex"]!);
-        var walk = page.Request("walk", new() { ["address"] = "0x101780" });
+        var walk = page.Request("walk", new() { ["address"] = $"0x{XenStart:x}" });
         Assert.Equal("PAE", (string?)walk["mode"]);
         Assert.Equal(3, walk["levels"]!.AsArray().Count);
         Assert.Equal("reply", (string?)page.Request("runToHypercall")["type"]);
@@ -173,20 +176,20 @@ public sealed class WebDebuggerProtocolTests
         page.FirstStop();
         string[] Listed(JsonObject reply) => reply["breakpoints"]!.AsArray().Select(b => (string)b!["what"]!).ToArray();
 
-        page.Request("break", new() { ["address"] = "0x101780", ["condition"] = "eax == 1" });
+        page.Request("break", new() { ["address"] = $"0x{XenStart:x}", ["condition"] = "eax == 1" });
         page.Request("breakHypercall", new() { ["what"] = "1" });
         page.Request("breakPort", new() { ["port"] = "0x3f8" });
         page.Request("breakVector", new() { ["vector"] = 14 });
-        var all = page.Request("watch", new() { ["address"] = "0x101780", ["length"] = 4 });
-        Assert.Equal(["exec 0x00101780 if eax == 1", "port 0x03f8", "vector 14", "write 0x00101780 (4 bytes)", "hypercall mmu_update"], Listed(all));
+        var all = page.Request("watch", new() { ["address"] = $"0x{XenStart:x}", ["length"] = 4 });
+        Assert.Equal([$"exec 0x{XenStart:x8} if eax == 1", "port 0x03f8", "vector 14", $"write 0x{XenStart:x8} (4 bytes)", "hypercall mmu_update"], Listed(all));
         Assert.Equal(Listed(all), Listed(page.Request("breakpoints")));
 
-        page.Request("unbreak", new() { ["address"] = 0x101780 });
+        page.Request("unbreak", new() { ["address"] = XenStart });
         page.Request("unbreakHypercall", new() { ["what"] = "mmu_update" });
         page.Request("unbreakPort", new() { ["port"] = 1016 });
         page.Request("unbreakVector", new() { ["vector"] = "0xe" });
-        Assert.Empty(Listed(page.Request("unwatch", new() { ["address"] = "0x101780", ["length"] = "4" })));
-        Assert.Equal("no breakpoint at that address", ErrorOf(page.Request("unbreak", new() { ["address"] = 0x101780 })));
+        Assert.Empty(Listed(page.Request("unwatch", new() { ["address"] = $"0x{XenStart:x}", ["length"] = "4" })));
+        Assert.Equal("no breakpoint at that address", ErrorOf(page.Request("unbreak", new() { ["address"] = XenStart })));
         Assert.Equal("no hypercall breakpoint on mmu_update", ErrorOf(page.Request("unbreakHypercall", new() { ["what"] = "1" })));
 
         // A hypercall breakpoint by number stops after that call.

@@ -5,10 +5,10 @@ namespace Emulator.Tests.Host;
 
 public class CommandLineParserTests
 {
-    private static RunOptions Run(params string[] args) =>
+    internal static RunOptions Run(params string[] args) =>
         Assert.IsType<RunRequest>(CommandLineParser.Parse(args)).Options;
 
-    private static UsageException Error(params string[] args) =>
+    internal static UsageException Error(params string[] args) =>
         Assert.Throws<UsageException>(() => CommandLineParser.Parse(args));
 
     [Fact]
