@@ -371,6 +371,7 @@ public sealed class GdbSession
     private string Hypercalls(int n)
     {
         if (_hypercalls == null) return "no hypercall log: hypercalls are made under -machine xen\n";
+        if (n < 1) return "usage: hypercalls [N] with N at least 1\n";
         var entries = _hypercalls.Recent(n);
         if (entries.Count == 0) return "no hypercalls yet\n";
         return string.Concat(entries.Select(e => $"#{e.Sequence} tick {e.Call.Tick}: {e.Summary()}\n"));

@@ -54,7 +54,10 @@ public sealed class DebuggerCommands
                 return Ok();
             case "reverseStep": Stopped(); Engine.ReverseStep(); return Ok();
             case "reverseContinue": Stopped(); Engine.ReverseContinue(); return Ok();
-            case "pause": Engine.RequestPause(); return Ok();
+            case "pause":
+                // Only a running machine is paused: a request left pending would stop the next resume at once.
+                if (Engine.CurrentStop == null) Engine.RequestPause();
+                return Ok();
             case "kill": Engine.Kill(); return Ok();
             case "memory": return Memory(request);
             case "walk":

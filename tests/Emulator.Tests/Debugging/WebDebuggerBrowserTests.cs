@@ -146,6 +146,6 @@ public sealed class WebDebuggerBrowserTests(ITestOutputHelper output)
             output.WriteLine($"screenshot of the debugger page: {ScreenshotPath}");
             await page.ClickAsync("#btn-kill");
         }
-        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)).Status);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
     }
 }
