@@ -212,7 +212,7 @@ public sealed class QemuDiffCpu : IDiffCpu
         if (reply != "OK") throw new GdbRemoteException($"QEMU refused to write register {index}: '{reply}'");
     }
 
-    private void WriteMemory(uint address, byte[] bytes)
+    public void WriteMemory(uint address, byte[] bytes)
     {
         for (int at = 0; at < bytes.Length; at += MaxMemoryChunk)
         {

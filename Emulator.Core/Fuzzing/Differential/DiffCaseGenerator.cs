@@ -36,7 +36,7 @@ public sealed class DiffCaseGenerator
     {
         int count = 1 + (int)_random.Below(MaxUnits);
         var units = new List<IReadOnlyList<Instruction>>();
-        for (int k = 0; k < count; k++) units.Add(Unit(mode.Bits));
+        for (int k = 0; k < count; k++) units.Add(Unit(mode));
         var regs = new uint[8];
         for (int r = 0; r < 8; r++) regs[r] = Value(32);
         regs[4] = DiffLayout.StackStart;
@@ -176,13 +176,16 @@ public sealed class DiffCaseGenerator
         _ => (int)Value(32),
     };
 
-    private IReadOnlyList<Instruction> Unit(int bits)
+    private IReadOnlyList<Instruction> Unit(DiffMode mode)
     {
+        int bits = mode.Bits;
         var setup = new List<Instruction>();
         var avoid = new HashSet<Register>();
         Instruction subject;
-        switch (_random.Below(24))
+        switch (_random.Below(27))
         {
+            case 24 or 25: subject = SystemOp(mode, setup, avoid); break;
+            case 26: subject = FrameOp(mode, setup, avoid); break;
             case 0 or 1 or 2: subject = Alu(bits, setup, avoid); break;
             case 3 or 4: subject = Shift(bits, setup, avoid); break;
             case 5: subject = DoubleShift(bits, setup, avoid); break;
@@ -457,6 +460,145 @@ public sealed class DiffCaseGenerator
             _ => width == 1 ? Instruction.CreateScasb(addressSize, compare) : width == 2 ? Instruction.CreateScasw(addressSize, compare) : Instruction.CreateScasd(addressSize, compare),
         };
     }
+
+    /// <summary>Selectors for segment loads and descriptor queries: data and code of both DPLs and sizes, the TSS, RPL variants, past the GDT's limit.</summary>
+    private static readonly ushort[] Selectors = { 0x10, 0x23, 0x30, 0x43, 0x13, 0x20, 0x08, 0x1B, 0x28, 0x3B, 0x48, 0x4B, 0x50, 0x58, 0x0, 0x3 };
+
+    /// <summary>
+    /// A data selector for DS/ES/FS/GS or SS: mostly one the ring may load, sometimes one that faults.
+    /// Never a null selector nor (except for SS, where it faults) a readable code segment: QEMU's
+    /// TCG faults neither on accesses through a null selector nor on writes to a code segment.
+    /// </summary>
+    private ushort DataSelector(DiffMode mode, bool stack)
+    {
+        if (_random.Chance(70))
+            return mode.Ring == 3 ? _random.Pick(new ushort[] { 0x23, 0x43 }) : stack ? _random.Pick(new ushort[] { 0x10, 0x30 }) : _random.Pick(new ushort[] { 0x10, 0x30, 0x23, 0x43, 0x20 });
+        return stack ? _random.Pick(new ushort[] { 0x08, 0x1B, 0x48, 0x50, 0x13, 0x23, 0x10, 0x43 }) : _random.Pick(new ushort[] { 0x48, 0x4B, 0x50, 0x58, 0x13, 0x10 });
+    }
+
+    /// <summary>
+    /// Segment loads (MOV, POP, LDS/LES/LFS/LGS), descriptor queries (LAR, LSL, VERR, VERW, ARPL),
+    /// table stores (SGDT, SIDT, SLDT, STR, SMSW), instructions privileged at ring 3 (#GP there, run at
+    /// ring 0 where harmless: CLI, STI, CLTS, WBINVD, INVLPG, MOV from CR0), and INT n/INT3/INTO/UD2/BOUND.
+    /// </summary>
+    private Instruction SystemOp(DiffMode mode, List<Instruction> setup, HashSet<Register> avoid)
+    {
+        int bits = mode.Bits;
+        var segments = new[] { Register.DS, Register.ES, Register.FS, Register.GS, Register.SS };
+        switch (_random.Below(9))
+        {
+            case 0:
+            {
+                var sreg = _random.Pick(segments);
+                var r = Reg(16);
+                setup.Add(MovImm(r, DataSelector(mode, sreg == Register.SS)));
+                return Instruction.Create(Code.Mov_Sreg_rm16, sreg, r);
+            }
+            case 1:
+            {
+                var from = _random.Pick(new[] { "ES", "CS", "SS", "DS", "FS", "GS" });
+                // CS goes only to SS (#GP): in a data segment register QEMU would let it be written.
+                var to = from == "CS" ? "SS" : _random.Pick(new[] { "ES", "DS", "FS", "GS", "SS" });
+                string w = _random.Chance(50) ? "d" : "w";
+                setup.Add(Instruction.Create(C($"Push{w}_{from}"), Enum.Parse<Register>(from)));
+                return Instruction.Create(C($"Pop{w}_{to}"), Enum.Parse<Register>(to));
+            }
+            case 2:
+            {
+                // LDS/LES/LFS/LGS: the far pointer (offset, selector) is stored in the scratch page first.
+                int size = WideSize();
+                var m = Memory(bits, setup, avoid);
+                var selectorAt = Displaced(m, size / 8);
+                setup.Add(Instruction.Create(size == 32 ? Code.Mov_rm32_imm32 : Code.Mov_rm16_imm16, m, (int)Value(size)));
+                setup.Add(Instruction.Create(Code.Mov_rm16_imm16, selectorAt, DataSelector(mode, false)));
+                string op = _random.Pick(new[] { "Lds", "Les", "Lfs", "Lgs" });
+                return Instruction.Create(C(size == 32 ? $"{op}_r32_m1632" : $"{op}_r16_m1616"), Reg(size, avoid), m);
+            }
+            case 3:
+            {
+                var source = Reg(16);
+                setup.Add(MovImm(source, _random.Chance(80) ? _random.Pick(Selectors) : Value(16)));
+                return _random.Below(5) switch
+                {
+                    0 => Instruction.Create(_random.Chance(50) ? Code.Lar_r16_rm16 : Code.Lsl_r16_rm16, Reg(16), source),
+                    1 => Instruction.Create(_random.Chance(50) ? Code.Lar_r32_r32m16 : Code.Lsl_r32_r32m16, Reg(32), source.GetFullRegister32()),
+                    2 => Instruction.Create(Code.Verr_rm16, source),
+                    3 => Instruction.Create(Code.Verw_rm16, source),
+                    _ => Instruction.Create(Code.Arpl_rm16_r16, Reg(16), source),
+                };
+            }
+            case 4:
+            {
+                var m = Memory(bits, setup, avoid);
+                return _random.Below(5) switch
+                {
+                    0 => Instruction.Create(bits == 16 ? Code.Sgdt_m1632_16 : Code.Sgdt_m1632, m),
+                    1 => Instruction.Create(bits == 16 ? Code.Sidt_m1632_16 : Code.Sidt_m1632, m),
+                    2 => _random.Chance(50) ? Instruction.Create(Code.Str_rm16, m) : Instruction.Create(Code.Str_rm16, Reg(16)),
+                    3 => _random.Chance(50) ? Instruction.Create(Code.Sldt_rm16, m) : Instruction.Create(Code.Sldt_rm16, Reg(16)),
+                    _ => _random.Chance(50) ? Instruction.Create(Code.Smsw_rm16, m) : Instruction.Create(Code.Smsw_rm16, Reg(16)),
+                };
+            }
+            case 5:
+            {
+                // Privileged: #GP(0) at ring 3; at ring 0 the harmless ones run.
+                var harmless = new List<Instruction>
+                {
+                    Instruction.Create(Code.Cli), Instruction.Create(Code.Sti), Instruction.Create(Code.Clts), Instruction.Create(Code.Wbinvd),
+                    Instruction.Create(Code.Invlpg_m, Memory(bits, setup, avoid)), Instruction.Create(Code.Mov_r32_cr, Reg(32), Register.CR0),
+                };
+                if (mode.Ring == 0) return _random.Pick(harmless);
+                harmless.AddRange(new[]
+                {
+                    Instruction.Create(Code.Hlt), Instruction.Create(Code.In_AL_imm8, Register.AL, (int)_random.Below(256)),
+                    Instruction.Create(Code.Out_DX_AL, Register.DX, Register.AL), Instruction.Create(Code.Rdmsr),
+                    Instruction.Create(Code.Lgdt_m1632, Memory(bits, setup, avoid)), Instruction.Create(Code.Ltr_rm16, Reg(16)),
+                });
+                return _random.Pick(harmless);
+            }
+            case 6:
+                return _random.Below(4) switch
+                {
+                    0 => Instruction.Create(Code.Int_imm8, (int)_random.Below(256)),
+                    1 => Instruction.Create(Code.Int3),
+                    2 => Instruction.Create(Code.Into),
+                    _ => Instruction.Create(Code.Ud2),
+                };
+            case 7:
+            {
+                // BOUND: the bounds stored in the scratch page first; an index outside raises #BR.
+                int size = WideSize();
+                var m = Memory(bits, setup, avoid);
+                var upper = Displaced(m, size / 8);
+                var code = size == 32 ? Code.Mov_rm32_imm32 : Code.Mov_rm16_imm16;
+                setup.Add(Instruction.Create(code, m, Imm(size)));
+                setup.Add(Instruction.Create(code, upper, Imm(size)));
+                return Instruction.Create(size == 32 ? Code.Bound_r32_m3232 : Code.Bound_r16_m1616, Reg(size, avoid), m);
+            }
+            default:
+                // POPF at ring 0 may change IF and IOPL as well (never TF).
+                if (mode.Ring != 0) goto case 6;
+                int wide = WideSize();
+                var r0 = Reg(wide);
+                setup.Add(MovImm(r0, _random.Next32() & 0x3ED5));
+                setup.Add(Instruction.Create(C($"Push_r{wide}"), r0));
+                return Instruction.Create(wide == 32 ? Code.Popfd : Code.Popfw);
+        }
+    }
+
+    /// <summary>ENTER (nesting levels 0-4, frame pointers read from the stack page) and LEAVE, with EBP pointing into the stack page.</summary>
+    private Instruction FrameOp(DiffMode mode, List<Instruction> setup, HashSet<Register> avoid)
+    {
+        var bp = mode.Bits == 32 ? Register.EBP : Register.BP;
+        setup.Add(MovImm(bp, DiffLayout.StackStart + 0x10 + _random.Below(0x30)));
+        bool wide = _random.Chance(mode.Bits == 32 ? 80u : 20u);
+        if (_random.Chance(50)) return Instruction.Create(wide ? Code.Leaved : Code.Leavew);
+        return Instruction.Create(wide ? Code.Enterd_imm16_imm8 : Code.Enterw_imm16_imm8, (int)_random.Below(0x20), (int)_random.Below(5));
+    }
+
+    /// <summary>The memory operand <paramref name="bytes"/> further on (for the second half of a far pointer or a BOUND pair).</summary>
+    private static MemoryOperand Displaced(MemoryOperand m, int bytes) =>
+        new(m.Base, m.Index, m.Scale, m.Displacement + bytes, m.DisplSize == 0 ? 1 : m.DisplSize, false, m.SegmentPrefix);
 
     private Instruction StackOp(int bits, List<Instruction> setup)
     {

@@ -81,6 +81,15 @@ public sealed class DifferentialCampaign
             uint undefined = UndefinedFlags.After(insn, cl);
             bool destinationUndefined = UndefinedFlags.DestinationUndefined(insn, reference.Eflags) && insn.Op0Kind == OpKind.Register;
             int destination = destinationUndefined ? FullRegisterIndex(insn.Op0Register) : -1;
+            int undefinedBytes = UndefinedFlags.PushedSelectorUpperHalfUndefined(insn) && !DiffLayout.IsHandler(ours.Eip)
+                ? (int)((ours.Selectors[2] == reference.Selectors[2] ? StackSlot(ours) : 0) + 2 - DiffLayout.WindowBase) : -1;
+            if (undefinedBytes is >= 0 and < (int)DiffLayout.WindowSize - 1)
+            {
+                // Both CPUs may differ there: take the reference's bytes.
+                var bytes = reference.Window.AsSpan(undefinedBytes, 2).ToArray();
+                bytes.CopyTo(ours.Window, undefinedBytes);
+                _ours.WriteMemory(DiffLayout.WindowBase + (uint)undefinedBytes, bytes);
+            }
             var differences = Compare(ours, reference, undefined, destination);
             if (differences.Count > 0) return new CaseOutcome(i + 1, false, new CaseMismatch(i, differences));
             if (ours.Eflags != reference.Eflags) _ours.WriteEflags(reference.Eflags);
@@ -90,6 +99,9 @@ public sealed class DifferentialCampaign
         }
         return new CaseOutcome(diffCase.Instructions.Count, false, null);
     }
+
+    /// <summary>The linear address of the top of the stack (every segment has base 0; a 16-bit stack uses SP).</summary>
+    private static uint StackSlot(DiffState state) => state.Selectors[2] is 0x30 or 0x43 ? state.Regs[4] & 0xFFFF : state.Regs[4];
 
     /// <summary>One instruction; a REP instruction is stepped until EIP leaves it (QEMU's stub steps one iteration at a time).</summary>
     private static void StepInstruction(IDiffCpu cpu, uint address, bool repeated)

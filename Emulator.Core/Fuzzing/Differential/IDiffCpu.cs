@@ -23,6 +23,9 @@ public interface IDiffCpu : IDisposable
     /// <summary>Overwrites EFLAGS (to carry the reference's value of flags the SDM leaves undefined).</summary>
     void WriteEflags(uint value);
 
+    /// <summary>Overwrites memory (to carry the reference's bytes where the SDM lets implementations differ).</summary>
+    void WriteMemory(uint address, byte[] bytes);
+
     /// <summary>Overwrites a general register (to carry the reference's value of an undefined result).</summary>
     void WriteRegister(int index, uint value);
 }

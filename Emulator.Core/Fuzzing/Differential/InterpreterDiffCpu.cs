@@ -31,6 +31,8 @@ public sealed class InterpreterDiffCpu : IDiffCpu
         _cpu.StopReason = Core.Cpu.CpuStopReason.None;
         _cpu.TripleFaulted = false;
         _memory.WriteBytes(0, _system);
+        // TR holds the TSS as if LTR had loaded it, which marks its descriptor busy (SDM Vol. 3 §7.2.4), as QEMU's boot stub did.
+        _memory.Write8(DiffLayout.GdtBase + DiffLayout.TssSelector + 5, 0x8B);
         _memory.WriteBytes(DiffLayout.WindowBase, diffCase.Window);
         _memory.WriteBytes(DiffLayout.CodeBase, diffCase.Code);
         _cpu.FlushDecodeCache();
@@ -64,6 +66,8 @@ public sealed class InterpreterDiffCpu : IDiffCpu
     public void WriteEflags(uint value) => _cpu.SetEflags(value);
 
     public void WriteRegister(int index, uint value) => _cpu.Regs[index] = value;
+
+    public void WriteMemory(uint address, byte[] bytes) => _memory.WriteBytes(address, bytes);
 
     public void Dispose() { }
 }

@@ -76,6 +76,14 @@ public static class UndefinedFlags
     public static bool DestinationUndefined(in Instruction insn, uint flagsAfter) =>
         insn.Mnemonic is Mnemonic.Bsf or Mnemonic.Bsr && (flagsAfter & ZF) != 0;
 
+    /// <summary>
+    /// PUSH of a segment register with a 32-bit operand size: the SDM (Vol. 2B PUSH) lets the CPU
+    /// push the selector zero-extended or write only its 16 bits, leaving the upper two bytes of the
+    /// stack slot as they were (recent Intel CPUs). True when that slot's upper half is implementation-specific.
+    /// </summary>
+    public static bool PushedSelectorUpperHalfUndefined(in Instruction insn) => insn.Code is
+        Code.Pushd_ES or Code.Pushd_CS or Code.Pushd_SS or Code.Pushd_DS or Code.Pushd_FS or Code.Pushd_GS;
+
     /// <summary>The shift or rotate count, masked to 5 bits as every IA-32 processor since the 286 does.</summary>
     private static int Count(in Instruction insn, byte cl)
     {
