@@ -589,8 +589,8 @@ public sealed class DiffCaseGenerator
     /// <summary>ENTER (nesting levels 0-4, frame pointers read from the stack page) and LEAVE, with EBP pointing into the stack page.</summary>
     private Instruction FrameOp(DiffMode mode, List<Instruction> setup, HashSet<Register> avoid)
     {
-        var bp = mode.Bits == 32 ? Register.EBP : Register.BP;
-        setup.Add(MovImm(bp, DiffLayout.StackStart + 0x10 + _random.Below(0x30)));
+        // All of EBP: a MOV SS may have made the stack 32-bit under 16-bit code (LEAVE then uses EBP).
+        setup.Add(MovImm(Register.EBP, DiffLayout.StackStart + 0x10 + _random.Below(0x30)));
         bool wide = _random.Chance(mode.Bits == 32 ? 80u : 20u);
         if (_random.Chance(50)) return Instruction.Create(wide ? Code.Leaved : Code.Leavew);
         return Instruction.Create(wide ? Code.Enterd_imm16_imm8 : Code.Enterw_imm16_imm8, (int)_random.Below(0x20), (int)_random.Below(5));
