@@ -162,7 +162,8 @@ public sealed class GdbStubTests
         int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         using var wire = new GdbWire(port);
-        Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall mmu_update"))[..^2]);
+        Assert.Equal("+$" + Hex("unknown hypercall 'no_such_call'\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall no_such_call"))[..^2]);
+        Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall 1"))[..^2]); // by number (XEN-ABI: 1)
         Assert.StartsWith("+$T05thread:1;#", wire.Packet("c"));
         string where = FromHex(wire.Packet("qRcmd," + Hex("where"))[2..^3]);
         Assert.Matches(@"^EIP 0x[0-9a-f]{8} \(linear\), virtual time \d+, CPL 1\n$", where); // back in the ring-1 kernel
