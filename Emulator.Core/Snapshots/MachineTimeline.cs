@@ -2,14 +2,17 @@ namespace Emulator.Core.Snapshots;
 
 /// <summary>
 /// The recorded history reverse execution goes back through (DESIGN.md §3, §9): checkpoints of the
-/// whole machine taken every <see cref="Interval"/> ticks while it runs forward. The first holds a
-/// full copy of RAM; each later one holds only the pages written since the one before (found by
-/// <see cref="Memory.PhysicalMemory.StartDirtyTracking"/>, which costs one extra branch on the first
-/// write to each page per interval). Going back means restoring a checkpoint and re-executing
-/// forward: the machine is deterministic, so the re-execution is the same run.
+/// whole machine taken every <see cref="Interval"/> ticks while it runs forward. RAM is kept as an
+/// undo log: each checkpoint holds the pages written in the interval that follows it, as they
+/// were at the checkpoint (their content before the first write, captured by
+/// <see cref="Memory.PhysicalMemory.StartDirtyTracking"/>, which costs one slow-path write per page
+/// per interval). So no checkpoint ever copies all of RAM. Going back to checkpoint k puts back,
+/// for every page written since, its pre-image from the earliest interval at or after k, restores
+/// the rest of the machine, and re-executes forward: the machine is deterministic, so the
+/// re-execution is the same run.
 /// When more than <see cref="MaxCheckpoints"/> exist, or their pages take more than
-/// <see cref="MaxPageBytes"/>, the oldest two are merged (the history starts later), so memory
-/// stays bounded whatever the guest writes.
+/// <see cref="MaxBytes"/>, the oldest is dropped (the history starts later), so memory stays
+/// bounded whatever the guest writes.
 /// </summary>
 public sealed class MachineTimeline
 {
@@ -18,43 +21,49 @@ public sealed class MachineTimeline
     private sealed class Checkpoint
     {
         public required MachineState State;
-        /// <summary>Pages written between the previous checkpoint and this one, as they were at this one.</summary>
-        public required Dictionary<uint, byte[]> Pages;
+        /// <summary>Pages written in the interval after this checkpoint, as they were at it (empty for the open interval: those are in memory's dirty set).</summary>
+        public (uint Pfn, byte[] Before)[] Undo = Array.Empty<(uint, byte[])>();
     }
+
+    /// <summary>
+    /// Ticks between checkpoints. A checkpoint of a -machine xen domain of 128 MiB captures about
+    /// 0.5 MB of hypervisor state (1 to 2 ms), so at this spacing (about 0.1 s of guest time) it costs
+    /// 1-2% of the run's speed; a reverse step re-executes at most about twice this many instructions,
+    /// at full speed but for the last <see cref="Debugging.DebugEngine.ReverseStepWindow"/> ticks.
+    /// </summary>
+    public const ulong DefaultInterval = 10_000_000;
+
+    /// <summary>What the history may hold (machine states and the undo log's pages): 256 MiB.</summary>
+    public const long DefaultMaxBytes = 256L << 20;
 
     private readonly Machine.Machine _machine;
     private readonly List<Checkpoint> _checkpoints = new();
-    private byte[] _baseRam = Array.Empty<byte>();   // RAM at checkpoint 0
-
-    /// <summary>
-    /// Ticks between checkpoints: a reverse step re-executes at most about twice this many
-    /// instructions (under the debugger, a few tens of milliseconds), and the checkpoints cost about
-    /// 1% of the run's speed at this spacing (measured with <c>emu bench --debugger</c>).
-    /// </summary>
-    public const ulong DefaultInterval = 1_000_000;
-
-    /// <summary>The pages held by checkpoints after the first (the base copy of RAM is apart): 256 MiB.</summary>
-    public const long DefaultMaxPageBytes = 256L << 20;
-
-    private long _pageBytes;
+    private long _bytes;
 
     public MachineTimeline(Machine.Machine machine, ulong interval = DefaultInterval, int maxCheckpoints = 512,
-        long maxPageBytes = DefaultMaxPageBytes)
+        long maxBytes = DefaultMaxBytes)
     {
-        MaxPageBytes = maxPageBytes;
         if (interval == 0) throw new ArgumentOutOfRangeException(nameof(interval));
         if (maxCheckpoints < 2) throw new ArgumentOutOfRangeException(nameof(maxCheckpoints));
         _machine = machine;
         Interval = interval;
         MaxCheckpoints = maxCheckpoints;
+        MaxBytes = maxBytes;
     }
 
     public ulong Interval { get; }
     public int MaxCheckpoints { get; }
-    public long MaxPageBytes { get; }
+    public long MaxBytes { get; }
 
-    /// <summary>Bytes of RAM pages the checkpoints after the first hold now.</summary>
-    public long PageBytes => _pageBytes;
+    /// <summary>Bytes the history holds now: every checkpoint's machine state and the undo log of the closed intervals.</summary>
+    public long HeldBytes => _bytes;
+
+    private static long StateBytes(MachineState state)
+    {
+        long n = 0;
+        foreach (var (_, data) in state.Sections) n += data.Length;
+        return n;
+    }
 
     /// <summary>Checkpoints held now.</summary>
     public int Count => _checkpoints.Count;
@@ -89,18 +98,18 @@ public sealed class MachineTimeline
         var memory = _machine.Memory;
         if (_checkpoints.Count == 0)
         {
-            _baseRam = (byte[])memory.Ram.Clone();
             memory.StartDirtyTracking();
-            _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine), Pages = new() });
+            _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine) });
+            _bytes = StateBytes(_checkpoints[0].State);
         }
         else if (_checkpoints[^1].State.Tick != now)
         {
-            var pages = new Dictionary<uint, byte[]>();
-            foreach (uint pfn in memory.TakeDirtyPages())
-                pages[pfn] = memory.Ram.AsSpan((int)(pfn * PageSize), PageSize).ToArray();
-            _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine), Pages = pages });
-            _pageBytes += (long)pages.Count * PageSize;
-            while (_checkpoints.Count > 2 && (_checkpoints.Count > MaxCheckpoints || _pageBytes > MaxPageBytes)) MergeOldest();
+            var closed = _checkpoints[^1];
+            closed.Undo = memory.TakeDirtyPages();
+            _bytes += (long)closed.Undo.Length * PageSize;
+            _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine, closed.State) });
+            _bytes += StateBytes(_checkpoints[^1].State);
+            while (_checkpoints.Count > 2 && (_checkpoints.Count > MaxCheckpoints || _bytes > MaxBytes)) DropOldest();
         }
         HighWater = Math.Max(HighWater, now);
         NextCheckpointAt = now + Interval;
@@ -115,42 +124,33 @@ public sealed class MachineTimeline
         if ((uint)index >= (uint)_checkpoints.Count) throw new ArgumentOutOfRangeException(nameof(index));
         var memory = _machine.Memory;
         HighWater = Math.Max(HighWater, _machine.Clock.Now);
-        // Every page that changed since checkpoint `index`: written since the last checkpoint, or
-        // recorded by a later checkpoint.
-        var changed = new HashSet<uint>(memory.DirtyPagesSoFar);
-        for (int i = index + 1; i < _checkpoints.Count; i++) changed.UnionWith(_checkpoints[i].Pages.Keys);
         byte[] ram = memory.Ram;
-        foreach (uint pfn in changed) PageAt(index, pfn).CopyTo(ram.AsSpan((int)(pfn * PageSize), PageSize));
-        for (int i = index + 1; i < _checkpoints.Count; i++) _pageBytes -= (long)_checkpoints[i].Pages.Count * PageSize;
+        // Newest first, so that a page written in several intervals ends with its oldest
+        // pre-image: its content at checkpoint `index`.
+        foreach (var (pfn, before) in memory.DirtyPagesSoFar) before.CopyTo(ram, (int)(pfn * PageSize));
+        for (int i = _checkpoints.Count - 1; i >= index; i--)
+            foreach (var (pfn, before) in _checkpoints[i].Undo) before.CopyTo(ram, (int)(pfn * PageSize));
+        for (int i = index; i < _checkpoints.Count; i++) _bytes -= (long)_checkpoints[i].Undo.Length * PageSize;
+        for (int i = index + 1; i < _checkpoints.Count; i++) _bytes -= StateBytes(_checkpoints[i].State);
         _checkpoints.RemoveRange(index + 1, _checkpoints.Count - index - 1);
-        memory.TakeDirtyPages(); // RAM now equals the checkpoint: start a fresh dirty set
+        _checkpoints[index].Undo = Array.Empty<(uint, byte[])>(); // its interval is open again
+        memory.TakeDirtyPages();                                   // RAM equals the checkpoint: a fresh dirty set
         _checkpoints[index].State.Restore(_machine);
         NextCheckpointAt = _checkpoints[index].State.Tick + Interval;
     }
 
-    /// <summary>Forgets the history and stops tracking (the debugger detached).</summary>
+    /// <summary>Forgets the history and stops tracking (a debugger changed the machine; tracking starts again at the next checkpoint).</summary>
     public void Clear()
     {
         _checkpoints.Clear();
-        _pageBytes = 0;
-        _baseRam = Array.Empty<byte>();
+        _bytes = 0;
         _machine.Memory.StopDirtyTracking();
     }
 
-    /// <summary>The content of a page as it was at checkpoint <paramref name="index"/>.</summary>
-    private ReadOnlySpan<byte> PageAt(int index, uint pfn)
+    /// <summary>The history now starts at checkpoint 1: checkpoint 0 and the pre-images only it needed go.</summary>
+    private void DropOldest()
     {
-        for (int i = index; i >= 1; i--)
-            if (_checkpoints[i].Pages.TryGetValue(pfn, out var data)) return data;
-        return _baseRam.AsSpan((int)(pfn * PageSize), PageSize);
-    }
-
-    /// <summary>Folds checkpoint 1 into checkpoint 0: the base RAM moves forward to it.</summary>
-    private void MergeOldest()
-    {
-        foreach (var (pfn, data) in _checkpoints[1].Pages) data.CopyTo(_baseRam.AsSpan((int)(pfn * PageSize), PageSize));
-        _pageBytes -= (long)_checkpoints[1].Pages.Count * PageSize;
-        _checkpoints[1].Pages = new();
+        _bytes -= (long)_checkpoints[0].Undo.Length * PageSize + StateBytes(_checkpoints[0].State);
         _checkpoints.RemoveAt(0);
     }
 }

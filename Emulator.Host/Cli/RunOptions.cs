@@ -42,12 +42,12 @@ public sealed class RunOptions
     public string? SnapshotSave { get; set; }
     /// <summary>-S: do not start the CPU until a debugger continues it.</summary>
     public bool WaitForDebugger { get; set; }
+    /// <summary>`emu debug`: serve the web debugger on 127.0.0.1 at this port (0: any free one), the machine paused at its first instruction; null for `emu run`.</summary>
+    public int? WebDebuggerPort { get; set; }
     /// <summary>-display: how the VGA text screen is shown (and where keys come from).</summary>
     public DisplayKind Display { get; set; } = DisplayKind.None;
     /// <summary>-input-record: the file every key event is written to with the instruction count it entered at.</summary>
     public string? InputRecordFile { get; set; }
     /// <summary>-input-replay: an input log whose key events enter at their recorded instruction counts.</summary>
     public string? InputReplayFile { get; set; }
-    /// <summary>`emu debug`: serve the web debugger on 127.0.0.1 at this port (0: any free one), the machine paused at its first instruction; null for `emu run`.</summary>
-    public int? WebDebuggerPort { get; set; }
 }

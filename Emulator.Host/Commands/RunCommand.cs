@@ -9,8 +9,8 @@ using Emulator.Core.Tracing;
 using Emulator.Devices;
 using Emulator.Host.Cli;
 using Emulator.Host.Debugging;
-using Emulator.Host.Display;
 using Emulator.Host.Debugging.Web;
+using Emulator.Host.Display;
 using Emulator.Host.Logging;
 using Serilog;
 

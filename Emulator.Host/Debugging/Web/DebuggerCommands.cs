@@ -54,7 +54,10 @@ public sealed class DebuggerCommands
                 return Ok();
             case "reverseStep": Stopped(); Engine.ReverseStep(); return Ok();
             case "reverseContinue": Stopped(); Engine.ReverseContinue(); return Ok();
-            case "pause": Engine.RequestPause(); return Ok();
+            case "pause":
+                // Only a running machine is paused: a request left pending would stop the next resume at once.
+                if (Engine.CurrentStop == null) Engine.RequestPause();
+                return Ok();
             case "kill": Engine.Kill(); return Ok();
             case "memory": return Memory(request);
             case "walk":
@@ -141,18 +144,8 @@ public sealed class DebuggerCommands
     {
         if (what.Length == 0) throw new DebuggerRequestException("\"what\" is missing: a hypercall name, number or any");
         if (what == "any") return what;
-        bool hex = what.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
-        if (hex ? uint.TryParse(what.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint n)
-                : uint.TryParse(what, NumberStyles.None, CultureInfo.InvariantCulture, out n))
-            return KnownName(XenAbi.HypercallName(n), what);
-        return KnownName(what, what);
-    }
-
-    private static string KnownName(string name, string asked)
-    {
-        for (uint n = 0; n < 64; n++)
-            if (XenAbi.HypercallName(n) == name) return name;
-        throw new DebuggerRequestException($"unknown hypercall '{(asked.Length > 40 ? asked[..40] + "..." : asked)}'");
+        if (XenAbi.TryResolveHypercall(what, out string name)) return name;
+        throw new DebuggerRequestException($"unknown hypercall '{(what.Length > 40 ? what[..40] + "..." : what)}'");
     }
 
     private JsonObject Memory(JsonObject request)

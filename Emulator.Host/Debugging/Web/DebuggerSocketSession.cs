@@ -116,7 +116,7 @@ public sealed class DebuggerSocketSession
     {
         long seenStops = -1;
         bool? seenRunning = null;
-        long console = 0, trace = Math.Max(0, _m.Trace.Since(0).Next - 100), hypercalls = 0;
+        long console = 0, trace = Math.Max(0, _m.Trace.Count - 100), hypercalls = 0; // a new page gets the latest 100 trace events
         using var timer = new PeriodicTimer(PushInterval);
         do
         {

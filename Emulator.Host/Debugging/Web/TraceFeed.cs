@@ -25,6 +25,9 @@ public sealed class TraceFeed
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
+    /// <summary>How many events were added in all (the next one's sequence number).</summary>
+    public long Count { get { lock (_ring) return _count; } }
+
     /// <summary>The sink to add to the run's tracer (called on the machine thread).</summary>
     public void Add(TraceEvent e)
     {

@@ -34,6 +34,20 @@ public sealed class GdbStubTests
         return (thread, () => result);
     }
 
+    /// <summary>Runs Debian's gdb in batch mode on the toy kernel's symbols against the stub; returns what it printed.</summary>
+    private static string GdbBatch(int port, params string[] commands)
+    {
+        var start = new ProcessStartInfo("gdb") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-batch", "-nx", "-ex", $"target remote 127.0.0.1:{port}" }) start.ArgumentList.Add(arg);
+        foreach (var command in commands) { start.ArgumentList.Add("-ex"); start.ArgumentList.Add(command); }
+        start.ArgumentList.Add(GuestImages.ToyKernel);
+        using var gdb = Process.Start(start)!;
+        var stderr = gdb.StandardError.ReadToEndAsync();
+        string output = gdb.StandardOutput.ReadToEnd() + stderr.Result;
+        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        return output;
+    }
+
     [Fact]
     public void RealGdbAttachesBreaksStepsWatchesAndDetaches()
     {
@@ -41,29 +55,21 @@ public sealed class GdbStubTests
         var (thread, result) = StartStub(port);
         uint demandFaults = ElfSymbols.Address(GuestImages.ToyKernel, "ops_demand_faults");
         uint kmain = ElfSymbols.Address(GuestImages.ToyKernel, "ops_kmain");
-        var gdb = Process.Start(new ProcessStartInfo("gdb")
-        {
-            ArgumentList =
-            {
-                "-batch", "-nx",
-                "-ex", $"target remote 127.0.0.1:{port}",
-                "-ex", "break ops_kmain",
-                "-ex", "continue",
-                "-ex", "info registers eip cs cr0",
-                "-ex", "stepi",
-                "-ex", "info registers eip",
-                "-ex", $"watch *(int*)0x{demandFaults:x}",
-                "-ex", "continue",
-                "-ex", "print *(int*)&ops_demand_faults",
-                "-ex", "monitor where",
-                "-ex", "detach",
-                GuestImages.ToyKernel,
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        string output = gdb.StandardOutput.ReadToEnd() + gdb.StandardError.ReadToEnd();
-        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        string output = GdbBatch(port,
+            "break ops_kmain",
+            "continue",
+            "info registers eip cs cr0",
+            "stepi",
+            "info registers eip",
+            $"watch *(int*)0x{demandFaults:x}",
+            "continue",
+            "print *(int*)&ops_demand_faults",
+            "delete",
+            $"rwatch *(int*)0x{demandFaults:x}",
+            "continue",
+            "delete",
+            "monitor where",
+            "detach");
         Assert.True(thread.Join(60_000), "the run did not finish after detach");
 
         Assert.Contains($"Breakpoint 1, 0x{kmain:x8} in ops_kmain ()", output);
@@ -74,6 +80,8 @@ public sealed class GdbStubTests
         Assert.Contains("Old value = 0", output);
         Assert.Contains("New value = 1", output);
         Assert.Contains("$1 = 1", output);
+        Assert.Contains("Hardware read watchpoint 3", output); // rwatch (Z3): the next read of the counter
+        Assert.Contains("Value = 1", output);
         Assert.Contains("(linear), virtual time ", output);
         Assert.Contains("[Inferior 1 (Remote target) detached]", output);
         Assert.Equal(0, result()!.Status); // after detach the toy kernel runs its self-tests to the end
@@ -84,29 +92,32 @@ public sealed class GdbStubTests
     {
         int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
-        var gdb = Process.Start(new ProcessStartInfo("gdb")
-        {
-            ArgumentList =
-            {
-                "-batch", "-nx",
-                "-ex", $"target remote 127.0.0.1:{port}",
-                "-ex", "break ops_kmain",
-                "-ex", "continue",
-                "-ex", "echo ==before==\\n", "-ex", "info registers", "-ex", "echo ==end==\\n",
-                "-ex", "stepi", "-ex", "stepi", "-ex", "stepi", "-ex", "stepi",
-                "-ex", "reverse-stepi", "-ex", "reverse-stepi", "-ex", "reverse-stepi", "-ex", "reverse-stepi",
-                "-ex", "echo ==after==\\n", "-ex", "info registers", "-ex", "echo ==end==\\n",
-                "-ex", "delete",
-                "-ex", "reverse-continue",
-                "-ex", "monitor where",
-                "-ex", "detach",
-                GuestImages.ToyKernel,
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        string output = gdb.StandardOutput.ReadToEnd() + gdb.StandardError.ReadToEnd();
-        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        uint kmain = ElfSymbols.Address(GuestImages.ToyKernel, "ops_kmain");
+        string output = GdbBatch(port,
+            "break ops_kmain",
+            "continue",
+            "echo ==before==\\n",
+            "info registers",
+            "echo ==end==\\n",
+            "stepi",
+            "stepi",
+            "stepi",
+            "stepi",
+            "reverse-stepi",
+            "reverse-stepi",
+            "reverse-stepi",
+            "reverse-stepi",
+            "echo ==after==\\n",
+            "info registers",
+            "echo ==end==\\n",
+            "stepi",
+            "monitor reverse-step",
+            "maintenance flush register-cache",
+            "echo ==monitor==\\n", "info registers eip", "echo ==end==\\n",
+            "delete",
+            "reverse-continue",
+            "monitor where",
+            "detach");
         Assert.True(thread.Join(60_000), "the run did not finish after detach");
 
         string Block(string name)
@@ -120,6 +131,8 @@ public sealed class GdbStubTests
         Assert.Matches(@"eip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <ops_kmain>", before);
         Assert.Contains("cr3", before);
         Assert.Equal(before, after);
+        Assert.Contains("reverse step: EIP 0x", output); // monitor reverse-step, for front ends without bs
+        Assert.Matches($@"eip\s+0x{kmain:x}\s+0x{kmain:x} <ops_kmain>", Block("monitor"));
         Assert.Contains("No more reverse-execution history.", output);
         // Back at the domain's first instruction (its entry point, ring 1 under Xen).
         uint entry = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
@@ -156,7 +169,8 @@ public sealed class GdbStubTests
         int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         using var wire = new GdbWire(port);
-        Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall mmu_update"))[..^2]);
+        Assert.Equal("+$" + Hex("unknown hypercall 'no_such_call'\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall no_such_call"))[..^2]);
+        Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall 1"))[..^2]); // by number (XEN-ABI: 1)
         Assert.StartsWith("+$T05thread:1;#", wire.Packet("c"));
         string where = FromHex(wire.Packet("qRcmd," + Hex("where"))[2..^3]);
         Assert.Matches(@"^EIP 0x[0-9a-f]{8} \(linear\), virtual time \d+, CPL 1\n$", where); // back in the ring-1 kernel
