@@ -127,4 +127,35 @@ public class HostInputLogTests
         Assert.StartsWith("t.jsonl:1: ", e.Message);
         Assert.Contains(message, e.Message);
     }
+
+    [Fact]
+    public void AfterARestoreTheLoggedKeysReenterAndLiveKeysWaitForThem()
+    {
+        var clock = new VirtualClock();
+        var delivered = new List<(ulong, KeyInput)>();
+        var record = new StringWriter();
+        var log = new HostInputLog(clock, () => false, k => delivered.Add((clock.Now, k)), Serilog.Core.Logger.None);
+        log.RecordTo(record);
+        log.StartLive();
+        KeyInput a = new(0x1E, true), b = new(0x30, true), c = new(0x2E, true);
+        log.Post(a);
+        clock.AdvanceTo(150_000); // a enters at the poll at 100,000
+        var clockState = new Emulator.Core.Snapshots.SnapshotWriter();
+        var logState = new Emulator.Core.Snapshots.SnapshotWriter();
+        clock.SaveState(clockState);
+        log.SaveState(logState);
+        log.Post(b);
+        clock.AdvanceTo(250_000); // b enters at 200,000
+
+        // Back to 150,000 (the clock first: it drops every event, the log re-creates its own).
+        clock.LoadState(new Emulator.Core.Snapshots.SnapshotReader("clock", clockState.ToArray()));
+        log.LoadState(new Emulator.Core.Snapshots.SnapshotReader("input", logState.ToArray()));
+        Assert.Equal(1, log.InjectedCount);
+        log.Post(c); // typed while the machine re-executes: it waits until b has entered again
+        clock.AdvanceTo(450_000);
+        Assert.Equal(new[] { (100_000ul, a), (200_000ul, b), (200_000ul, b), (300_000ul, c) }, delivered);
+        Assert.Equal(new[] { new RecordedInput(100_000, a), new RecordedInput(200_000, b), new RecordedInput(300_000, c) }, log.Events);
+        Assert.Equal(new[] { InputLogFile.Header, "100000 key 1e down", "200000 key 30 down", "300000 key 2e down" },
+            record.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
 }
