@@ -393,9 +393,14 @@ public sealed class GdbSession
     {
         if (_hypercalls == null) return "no hypercall log: hypercalls are made under -machine xen\n";
         if (n < 1) return "usage: hypercalls [N] with N at least 1\n";
-        var entries = _hypercalls.Recent(n);
-        if (entries.Count == 0) return "no hypercalls yet\n";
-        return string.Concat(entries.Select(e => $"#{e.Sequence} tick {e.Call.Tick}: {e.Summary()}\n"));
+        // After going back in time the log still holds the calls of the history ahead: list those before now.
+        ulong now = _engine.Cpu.Clock.Now;
+        var held = _hypercalls.Recent(_hypercalls.Capacity);
+        var entries = held.Where(e => e.Call.Tick <= now).TakeLast(n).ToList();
+        int ahead = held.Count(e => e.Call.Tick > now);
+        if (entries.Count == 0) return ahead > 0 ? $"no hypercalls before virtual time {now} ({ahead} later in the recorded history)\n" : "no hypercalls yet\n";
+        return string.Concat(entries.Select(e => $"#{e.Sequence} tick {e.Call.Tick}: {e.Summary()}\n")) +
+               (ahead > 0 ? $"({ahead} later calls in the recorded history, after virtual time {now})\n" : "");
     }
 
     private void Send(string text, bool raw = false)

@@ -116,6 +116,7 @@ public sealed class GdbStubTests
             "echo ==monitor==\\n", "info registers eip", "echo ==end==\\n",
             "delete",
             "reverse-continue",
+            "monitor hypercalls 2",
             "monitor where",
             "detach");
         Assert.True(thread.Join(60_000), "the run did not finish after detach");
@@ -134,6 +135,8 @@ public sealed class GdbStubTests
         Assert.Contains("reverse step: EIP 0x", output); // monitor reverse-step, for front ends without bs
         Assert.Matches($@"eip\s+0x{kmain:x}\s+0x{kmain:x} <ops_kmain>", Block("monitor"));
         Assert.Contains("No more reverse-execution history.", output);
+        // Back at the start, the hypercalls logged on the way are all in the history ahead.
+        Assert.Matches(@"no hypercalls before virtual time \d+ \(\d+ later in the recorded history\)", output);
         // Back at the domain's first instruction (its entry point, ring 1 under Xen).
         uint entry = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
         Assert.Matches($@"EIP 0x{entry:x8} \(linear\), virtual time \d+, CPL 1", output);
