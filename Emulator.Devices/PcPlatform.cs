@@ -1,3 +1,4 @@
+using Emulator.Core.Input;
 using Emulator.Core.Machine;
 using Serilog;
 
@@ -18,6 +19,8 @@ public sealed class PcPlatform
     public Uart16550 Com1 { get; }
     public CmosRtc Rtc { get; }
     public Kbc8042 Kbc { get; }
+    /// <summary>The door host keys enter by (a window, a terminal, a replayed log), typing on <see cref="Kbc"/>.</summary>
+    public HostInputLog Input { get; }
     /// <summary>Port 0x92: fast A20 and fast reset.</summary>
     public SystemControlPortA SystemControlA { get; }
     public VgaText Vga { get; }
@@ -39,6 +42,7 @@ public sealed class PcPlatform
         Com1 = new Uart16550(Uart16550.Com1Base, Uart16550.Com1Irq, Pic, clock, ToSink(options.SerialOutput), log);
         Rtc = new CmosRtc(clock, Pic, memory.RamSize, options.RtcBaseTime, log);
         Kbc = new Kbc8042(memory, machine, Pic, log);
+        Input = new HostInputLog(clock, () => machine.Cpu.Halted, Kbc.KeyEvent, log);
         SystemControlA = new SystemControlPortA(memory, machine);
         Vga = new VgaText(memory, clock);
         DebugConsole = new DebugConsole(ToSink(options.DebugConsoleOutput));
@@ -66,6 +70,10 @@ public sealed class PcPlatform
         ports.Register(BochsShutdownPort.Port, 1, BochsShutdown);
 
         machine.Cpu.InterruptController = Pic;
+
+        foreach (var state in new Emulator.Core.Snapshots.ISnapshotState[]
+                 { Pic, Pit, SystemControlB, Com1, Rtc, Kbc, Input, SystemControlA, Vga, PostCode, BochsShutdown })
+            machine.RegisterSnapshotState(state);
     }
 
     /// <summary>Creates the PC devices on <paramref name="machine"/> and registers them.</summary>

@@ -19,7 +19,7 @@ namespace Emulator.Core.Debugging;
 /// go through the step path and this engine. Watchpoints and hypercall breakpoints arm it only when
 /// they fire.
 /// </summary>
-public sealed class DebugEngine
+public sealed partial class DebugEngine
 {
     private readonly object _gate = new();
     private readonly Dictionary<uint, long> _breakpoints = new();   // linear address -> hits
@@ -28,7 +28,19 @@ public sealed class DebugEngine
     private readonly Dictionary<byte, long> _vectors = new();       // vector -> hits
     private uint? _stepOverReturn;      // a step over a CALL: the temporary stop at the return address
     private RunUntilEvent? _runUntil;   // a one-shot "run until the next event of this kind"
-    private readonly List<(uint Linear, uint Physical, uint Length)> _watches = new();
+    private readonly Dictionary<uint, long> _physicalBreakpoints = new();   // physical address -> hits
+    private readonly Dictionary<uint, BreakpointCondition> _physicalConditions = new();
+
+    /// <summary>A watch over a linear or physical range, as per-page pieces of physical memory.</summary>
+    private sealed record MemoryWatch(uint Address, uint Length, bool Physical, WatchKind Kind, (uint Physical, uint Offset, uint Length)[] Pieces)
+    {
+        public bool OnWrites => Kind != WatchKind.Read;
+        public bool OnReads => Kind != WatchKind.Write;
+    }
+    private readonly List<MemoryWatch> _watches = new();
+
+    /// <summary>The longest range one watch may cover (each of its pages is watched).</summary>
+    public const uint MaxWatchLength = 1 << 20;
     private DebugStop? _stop;          // set while the machine is stopped
     private DebugStop? _pending;       // a stop decided by an event (watchpoint, hypercall), taken at the next boundary
     private bool _resumed;
@@ -44,6 +56,7 @@ public sealed class DebugEngine
         Cpu = cpu;
         cpu.Debugger = this;
         cpu.Memory.DebugWatchWrite += OnWatchedWrite;
+        cpu.Memory.DebugWatchRead += OnWatchedRead;
         if (hypervisor != null) hypervisor.HypercallCompleted += OnHypercall;
     }
 
@@ -91,8 +104,10 @@ public sealed class DebugEngine
             _stepOverReturn = null;
             _runUntil = null;
             UpdateHooks();
-            foreach (var w in _watches) Cpu.Memory.UnwatchDebugRange(w.Physical, w.Length);
+            foreach (var w in _watches) Unwatch(w);
             _watches.Clear();
+            _physicalBreakpoints.Clear();
+            _physicalConditions.Clear();
             HypercallBreak = null;
             _pauseRequested = false;
             _stepping = false;
@@ -155,23 +170,36 @@ public sealed class DebugEngine
     }
 
     /// <summary>An execution breakpoint at a linear address; with a condition, it stops only when that holds (hits count those stops).</summary>
-    public bool AddBreakpoint(uint linear, BreakpointCondition? condition = null)
+    public bool AddBreakpoint(uint linear, BreakpointCondition? condition = null) => Add(_breakpoints, _conditions, linear, condition);
+
+    public bool RemoveBreakpoint(uint linear) => Remove(_breakpoints, _conditions, linear);
+
+    /// <summary>
+    /// An execution breakpoint at a physical address: it stops whatever linear address maps there
+    /// (code reached through several mappings, or before paging is on), checked only while armed.
+    /// </summary>
+    public bool AddPhysicalBreakpoint(uint physical, BreakpointCondition? condition = null) =>
+        Add(_physicalBreakpoints, _physicalConditions, physical, condition);
+
+    public bool RemovePhysicalBreakpoint(uint physical) => Remove(_physicalBreakpoints, _physicalConditions, physical);
+
+    private bool Add(Dictionary<uint, long> breakpoints, Dictionary<uint, BreakpointCondition> conditions, uint address, BreakpointCondition? condition)
     {
         lock (_gate)
         {
-            if (condition != null) _conditions[linear] = condition; else _conditions.Remove(linear);
-            bool added = _breakpoints.TryAdd(linear, 0);
+            if (condition != null) conditions[address] = condition; else conditions.Remove(address);
+            bool added = breakpoints.TryAdd(address, 0);
             Rearm();
             return added;
         }
     }
 
-    public bool RemoveBreakpoint(uint linear)
+    private bool Remove(Dictionary<uint, long> breakpoints, Dictionary<uint, BreakpointCondition> conditions, uint address)
     {
         lock (_gate)
         {
-            bool removed = _breakpoints.Remove(linear);
-            _conditions.Remove(linear);
+            bool removed = breakpoints.Remove(address);
+            conditions.Remove(address);
             Rearm();
             return removed;
         }
@@ -203,9 +231,12 @@ public sealed class DebugEngine
             var all = new List<(string, long)>();
             foreach (var (a, h) in _breakpoints)
                 all.Add((_conditions.TryGetValue(a, out var c) ? $"exec 0x{a:x8} if {c.Text}" : $"exec 0x{a:x8}", h));
+            foreach (var (a, h) in _physicalBreakpoints)
+                all.Add((_physicalConditions.TryGetValue(a, out var c) ? $"exec physical 0x{a:x8} if {c.Text}" : $"exec physical 0x{a:x8}", h));
             foreach (var (p, h) in _ports) all.Add(($"port 0x{p:x4}", h));
             foreach (var (v, h) in _vectors) all.Add(($"vector {v}", h));
-            foreach (var w in _watches) all.Add(($"write 0x{w.Linear:x8} ({w.Length} bytes)", 0));
+            foreach (var w in _watches)
+                all.Add(($"{WatchWord(w.Kind)} {(w.Physical ? "physical " : "")}0x{w.Address:x8} ({w.Length} bytes)", 0));
             return all;
         }
     }
@@ -244,28 +275,84 @@ public sealed class DebugEngine
         }
     }
 
-    /// <summary>Watches writes to [linear, linear+length) as the current page tables map it (within one page). False when it is unmapped.</summary>
-    public bool AddWriteWatch(uint linear, uint length)
+    /// <summary>
+    /// Watches writes to [linear, linear+length) (up to <see cref="MaxWatchLength"/> bytes, across
+    /// pages) where the current page tables map it. False when a page of it is unmapped or the range
+    /// is empty, too long or wraps.
+    /// </summary>
+    public bool AddWriteWatch(uint linear, uint length) => AddWatch(linear, length, physical: false, WatchKind.Write);
+
+    public bool RemoveWriteWatch(uint linear, uint length) => RemoveWatch(linear, length, physical: false, WatchKind.Write);
+
+    /// <summary>Watches writes to physical [address, address+length), whatever maps it (the hypervisor's and DMA-like writes included).</summary>
+    public bool AddPhysicalWriteWatch(uint physical, uint length) => AddWatch(physical, length, physical: true, WatchKind.Write);
+
+    public bool RemovePhysicalWriteWatch(uint physical, uint length) => RemoveWatch(physical, length, physical: true, WatchKind.Write);
+
+    /// <summary>
+    /// Watches reads (<see cref="WatchKind.Read"/>) or reads and writes (<see cref="WatchKind.Access"/>)
+    /// of a linear (or physical) RAM range: gdb's rwatch and awatch. Instruction fetches and page
+    /// walks are not data reads and never hit (as with x86 debug registers); the hypervisor's reads
+    /// on the guest's behalf do. False for ROM, MMIO and unmapped pages.
+    /// </summary>
+    public bool AddReadWatch(uint address, uint length, WatchKind kind = WatchKind.Read, bool physical = false) =>
+        kind != WatchKind.Write && AddWatch(address, length, physical, kind);
+
+    public bool RemoveReadWatch(uint address, uint length, WatchKind kind = WatchKind.Read, bool physical = false) =>
+        kind != WatchKind.Write && RemoveWatch(address, length, physical, kind);
+
+    private static string WatchWord(WatchKind kind) => kind switch { WatchKind.Write => "write", WatchKind.Read => "read", _ => "access" };
+
+    private bool AddWatch(uint address, uint length, bool physical, WatchKind kind)
     {
-        if (length == 0 || length > 0x1000 || (linear & 0xFFF) + length > 0x1000) return false;
+        if (length == 0 || length > MaxWatchLength || (ulong)address + length > 1ul << 32) return false;
         lock (_gate)
         {
-            if (!Cpu.Mmu.Probe(linear, out uint physical, AccessKind.Write)) return false;
-            _watches.Add((linear, physical, length));
-            Cpu.Memory.WatchDebugRange(physical, length);
+            var pieces = new List<(uint, uint, uint)>();
+            for (uint offset = 0; offset < length;)
+            {
+                uint at = address + offset;
+                uint piece = Math.Min(length - offset, 0x1000 - (at & 0xFFF));
+                uint frame = at;
+                if (!physical && !Cpu.Mmu.Probe(at, out frame, AccessKind.Write)) return false;
+                pieces.Add((frame, offset, piece));
+                offset += piece;
+            }
+            var watch = new MemoryWatch(address, length, physical, kind, pieces.ToArray());
+            if (watch.OnReads)
+            {
+                for (int i = 0; i < watch.Pieces.Length; i++)
+                    if (!Cpu.Memory.WatchDebugReads(watch.Pieces[i].Physical, watch.Pieces[i].Length))
+                    {
+                        for (int j = 0; j < i; j++) Cpu.Memory.UnwatchDebugReads(watch.Pieces[j].Physical, watch.Pieces[j].Length);
+                        return false; // not RAM
+                    }
+            }
+            if (watch.OnWrites)
+                foreach (var (frame, _, piece) in watch.Pieces) Cpu.Memory.WatchDebugRange(frame, piece);
+            _watches.Add(watch);
             return true;
         }
     }
 
-    public bool RemoveWriteWatch(uint linear, uint length)
+    private bool RemoveWatch(uint address, uint length, bool physical, WatchKind kind)
     {
         lock (_gate)
         {
-            int k = _watches.FindIndex(w => w.Linear == linear && w.Length == length);
+            int k = _watches.FindIndex(w => w.Address == address && w.Length == length && w.Physical == physical && w.Kind == kind);
             if (k < 0) return false;
-            Cpu.Memory.UnwatchDebugRange(_watches[k].Physical, _watches[k].Length);
+            Unwatch(_watches[k]);
             _watches.RemoveAt(k);
             return true;
+        }
+    }
+
+    private void Unwatch(MemoryWatch w)
+    {
+        foreach (var (frame, _, piece) in w.Pieces)
+        {
+            if (w.OnWrites) Cpu.Memory.UnwatchDebugRange(frame, piece);
+            if (w.OnReads) Cpu.Memory.UnwatchDebugReads(frame, piece);
         }
     }
 
@@ -278,6 +365,7 @@ public sealed class DebugEngine
     public int WriteMemory(uint linear, ReadOnlySpan<byte> data)
     {
         int n = 0;
+        _historyEdited = true;
         _frontEndWriting = true;
         try
         {
@@ -296,42 +384,88 @@ public sealed class DebugEngine
 
     // ---- The machine thread ------------------------------------------------------------------
 
-    /// <summary>Called by the CPU before it executes an instruction while armed; blocks while stopped. False when the run must end.</summary>
+    /// <summary>
+    /// Called by the CPU before it executes an instruction while armed; blocks while stopped. False
+    /// when the run must end — or, with a rewind pending (<see cref="TakeRewind"/>), when the machine
+    /// loop must restore a checkpoint first.
+    /// </summary>
     internal bool BeforeInstruction()
     {
-        DebugStop? stop = null;
+        DebugStop? stop;
         lock (_gate)
         {
             if (_killed) return false;
-            uint eip = LinearEip();
-            if (_pending != null) { stop = _pending; _pending = null; }
-            else if (_pauseRequested) { _pauseRequested = false; stop = new DebugStop(StopKind.Paused, eip, Cpu.Clock.Now, "paused"); }
-            else if (_stepOverReturn == eip)
+            if (_replay != ReplayMode.None)
             {
-                _stepOverReturn = null;
-                stop = new DebugStop(StopKind.Step, eip, Cpu.Clock.Now, "stepped over the call");
+                var outcome = ReplayBoundary(out stop);
+                if (outcome != null) return outcome.Value;
             }
-            else if (_skipBreakpointAt != eip && _breakpoints.TryGetValue(eip, out long hits) &&
-                     (!_conditions.TryGetValue(eip, out var condition) || condition.Holds(Cpu)))
-            {
-                _breakpoints[eip] = hits + 1;
-                stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8} (hit {hits + 1})");
-            }
-            _skipBreakpointAt = null;
+            else stop = DecideStop();
             if (stop == null) return true;
-            StopLocked(stop);
         }
-        Stopped?.Invoke(stop);
-        lock (_gate)
+        while (true)
         {
-            while (!_resumed) Monitor.Wait(_gate);
-            _resumed = false;
-            _stop = null;
-            if (_killed) return false;
-            if (stop.Kind == StopKind.Breakpoint) _skipBreakpointAt = stop.Eip;
+            lock (_gate) StopLocked(stop);
+            Stopped?.Invoke(stop);
+            lock (_gate)
+            {
+                while (!_resumed) Monitor.Wait(_gate);
+                _resumed = false;
+                _stop = null;
+                if (_killed) return false;
+                if (_reverseRequest is { } reverse)
+                {
+                    _reverseRequest = null;
+                    stop = BeginReverse(reverse);
+                    if (stop == null) return false; // the machine loop rewinds
+                    continue;                        // nothing to go back to: stop again here
+                }
+                if (stop.Kind == StopKind.Breakpoint) _skipBreakpointAt = stop.Eip;
+            }
+            return true;
         }
-        return true;
     }
+
+    /// <summary>Whether the machine stops at this boundary (and why); counts breakpoint hits.</summary>
+    private DebugStop? DecideStop()
+    {
+        DebugStop? stop = null;
+        uint eip = LinearEip();
+        if (_pending != null) { stop = _pending; _pending = null; }
+        else if (_pauseRequested) { _pauseRequested = false; stop = new DebugStop(StopKind.Paused, eip, Cpu.Clock.Now, "paused"); }
+        else if (_stepOverReturn == eip)
+        {
+            _stepOverReturn = null;
+            stop = new DebugStop(StopKind.Step, eip, Cpu.Clock.Now, "stepped over the call");
+        }
+        else if (BreakpointHolds(eip))
+        {
+            long hits = _breakpoints[eip] + 1;
+            _breakpoints[eip] = hits;
+            stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at 0x{eip:x8} (hit {hits})");
+        }
+        else if (PhysicalBreakpointHolds(eip, out uint physical))
+        {
+            long hits = _physicalBreakpoints[physical] + 1;
+            _physicalBreakpoints[physical] = hits;
+            stop = new DebugStop(StopKind.Breakpoint, eip, Cpu.Clock.Now, $"breakpoint at physical 0x{physical:x8} (linear 0x{eip:x8}, hit {hits})");
+        }
+        _skipBreakpointAt = null;
+        return stop;
+    }
+
+    /// <summary>A physical breakpoint where the instruction at <paramref name="eip"/> is (translated without side effects).</summary>
+    private bool PhysicalBreakpointHolds(uint eip, out uint physical)
+    {
+        physical = 0;
+        return _physicalBreakpoints.Count > 0 && _skipBreakpointAt != eip &&
+               Cpu.Mmu.Probe(eip, out physical, AccessKind.Execute) && _physicalBreakpoints.ContainsKey(physical) &&
+               (!_physicalConditions.TryGetValue(physical, out var condition) || condition.Holds(Cpu));
+    }
+
+    private bool BreakpointHolds(uint eip) =>
+        _skipBreakpointAt != eip && _breakpoints.ContainsKey(eip) &&
+        (!_conditions.TryGetValue(eip, out var condition) || condition.Holds(Cpu));
 
     /// <summary>Called by the CPU after an instruction while armed: a single step ends here.</summary>
     internal void AfterInstruction()
@@ -345,20 +479,26 @@ public sealed class DebugEngine
         }
     }
 
-    private void OnWatchedWrite(uint physical, int size)
+    private void OnWatchedWrite(uint physical, int size) => OnWatchedAccess(physical, size, write: true);
+
+    private void OnWatchedRead(uint physical, int size) => OnWatchedAccess(physical, size, write: false);
+
+    private void OnWatchedAccess(uint physical, int size, bool write)
     {
         if (_frontEndWriting) return;
         lock (_gate)
         {
             foreach (var w in _watches)
-                if (physical < w.Physical + w.Length && physical + (uint)size > w.Physical)
-                {
-                    // Reported after the writing instruction, with the address the debugger asked for.
-                    _pending ??= new DebugStop(StopKind.Watchpoint, LinearEip(), Cpu.Clock.Now,
-                        $"write to 0x{w.Linear + (physical > w.Physical ? physical - w.Physical : 0):x8}") { WatchAddress = w.Linear };
-                    Rearm();
-                    return;
-                }
+                foreach (var (frame, offset, piece) in w.Pieces)
+                    if ((write ? w.OnWrites : w.OnReads) && physical < frame + piece && physical + (uint)size > frame)
+                    {
+                        // Reported after the accessing instruction, with the address the debugger asked for.
+                        uint at = w.Address + offset + (physical > frame ? physical - frame : 0);
+                        _pending ??= new DebugStop(StopKind.Watchpoint, LinearEip(), Cpu.Clock.Now,
+                            $"{(write ? "write to" : "read of")} {(w.Physical ? "physical " : "")}0x{at:x8}") { WatchAddress = w.Address, Watch = w.Kind };
+                        Rearm();
+                        return;
+                    }
         }
     }
 
@@ -456,7 +596,8 @@ public sealed class DebugEngine
     /// <summary>Whether the CPU must consult the engine at every instruction; and the fast loop must end now.</summary>
     private void Rearm()
     {
-        bool armed = _breakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed || _stepOverReturn != null;
+        bool armed = _breakpoints.Count > 0 || _physicalBreakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed || _stepOverReturn != null ||
+                     _replay != ReplayMode.None || _rewindTo != null;
         Cpu.DebugArmed = armed;
         if (armed) Cpu.LeaveFastLoop = true;
     }

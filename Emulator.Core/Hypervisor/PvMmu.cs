@@ -67,6 +67,42 @@ public sealed class PvMmu
         _noPageTable = new bool[FrameCount];
     }
 
+    /// <summary>Every frame's owner, type, counts and flags, the Xen L2 entries and the base pointer (the hypervisor's snapshot section).</summary>
+    internal void SaveState(Snapshots.SnapshotWriter w)
+    {
+        w.WriteUInt32(FrameCount);
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_owner.AsSpan()));
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_type.AsSpan()));
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_typeCount.AsSpan()));
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_refCount.AsSpan()));
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_pinned.AsSpan()));
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_noPageTable.AsSpan()));
+        w.WriteBool(_writableDropped);
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(XenL2Entries.AsSpan()));
+        w.WriteUInt32(BaseMfn);
+    }
+
+    internal void LoadState(Snapshots.SnapshotReader r)
+    {
+        uint frames = r.ReadUInt32();
+        if (frames != FrameCount)
+            throw new Snapshots.SnapshotFormatException($"the snapshot's hypervisor manages {frames} frames, this one {FrameCount}");
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_owner.AsSpan()));
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_type.AsSpan()));
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_typeCount.AsSpan()));
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_refCount.AsSpan()));
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_pinned.AsSpan()));
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_noPageTable.AsSpan()));
+        // A hand-made snapshot must not smuggle in values no code path expects.
+        Snapshots.SnapshotReader.ExpectAtMost(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_owner.AsSpan()), (byte)FrameOwner.Domain, "frame owner");
+        Snapshots.SnapshotReader.ExpectAtMost(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_type.AsSpan()), (byte)PageType.SegDesc, "page type");
+        Snapshots.SnapshotReader.ExpectAtMost(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_pinned.AsSpan()), 1, "pin flag");
+        Snapshots.SnapshotReader.ExpectAtMost(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_noPageTable.AsSpan()), 1, "page-table flag");
+        _writableDropped = r.ReadBool();
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(XenL2Entries.AsSpan()));
+        BaseMfn = r.ReadUInt32();
+    }
+
     public void SetOwner(uint mfn, FrameOwner owner) => _owner[mfn] = owner;
     /// <summary>A frame the domain may map but never use as a page table (shared_info).</summary>
     public void ForbidPageTable(uint mfn) => _noPageTable[mfn] = true;

@@ -78,6 +78,7 @@ public sealed partial class XenHypervisor : ICpuHypervisor
         cpu.Hypervisor = this;
         // sched_op(block) idles the vCPU with HLT semantics: the CPU loop needs an interrupt source to wait for time.
         cpu.InterruptController ??= NoInterrupts.Instance;
+        (control as Machine.Machine)?.RegisterSnapshotState(this);
     }
 
     private sealed class NoInterrupts : IInterruptController

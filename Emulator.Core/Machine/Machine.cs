@@ -34,6 +34,27 @@ public sealed class Machine : IMachineControl
         Ports = new PortBus(Log);
         Clock = new VirtualClock();
         Cpu = new Cpu.Cpu(Memory, Ports, Clock, Log);
+        // The clock comes first: loading it drops every scheduled event, and the owners that
+        // follow re-create theirs.
+        RegisterSnapshotState(Clock);
+        RegisterSnapshotState(Memory);
+        RegisterSnapshotState(Cpu);
+    }
+
+    private readonly List<Snapshots.ISnapshotState> _snapshotStates = new();
+
+    /// <summary>Everything whose state a snapshot carries, in load order.</summary>
+    public IReadOnlyList<Snapshots.ISnapshotState> SnapshotStates => _snapshotStates;
+
+    /// <summary>
+    /// Adds a device or the hypervisor to what snapshots carry. A later owner of a section name
+    /// replaces the earlier one (a hypervisor re-created on the same machine, as the fuzzer does).
+    /// </summary>
+    public void RegisterSnapshotState(Snapshots.ISnapshotState state)
+    {
+        for (int i = 0; i < _snapshotStates.Count; i++)
+            if (_snapshotStates[i].SnapshotSection == state.SnapshotSection) { _snapshotStates[i] = state; return; }
+        _snapshotStates.Add(state);
     }
 
     public void RequestExit(MachineExit exit)
@@ -55,6 +76,24 @@ public sealed class Machine : IMachineControl
         Cpu.StopReason = Emulator.Core.Cpu.CpuStopReason.Requested;
     }
 
+    /// <summary>The checkpoint history for reverse execution, once <see cref="EnableTimeline"/> was called.</summary>
+    public Snapshots.MachineTimeline? Timeline { get; private set; }
+
+    /// <summary>
+    /// Starts keeping checkpoints every <paramref name="interval"/> ticks while the machine runs
+    /// (reverse execution; see <see cref="Snapshots.MachineTimeline"/>). The first is taken when
+    /// <see cref="Run"/> next starts.
+    /// </summary>
+    public Snapshots.MachineTimeline EnableTimeline(ulong interval = Snapshots.MachineTimeline.DefaultInterval)
+    {
+        Timeline ??= new Snapshots.MachineTimeline(this, interval);
+        Cpu.Debugger?.AttachTimeline(Timeline);
+        return Timeline;
+    }
+
+    /// <summary>True while reverse execution re-runs what already ran: consoles and traces must not repeat it.</summary>
+    public bool Reexecuting => Timeline?.Reexecuting == true;
+
     /// <summary>Instructions executed so far (virtual time).</summary>
     public ulong InstructionsRetired => Clock.Now;
 
@@ -64,12 +103,27 @@ public sealed class Machine : IMachineControl
         ulong limit = maxInstructions == ulong.MaxValue ? ulong.MaxValue : Clock.Now + maxInstructions;
         while (true)
         {
-            var reason = Cpu.Run(limit);
+            ulong sliceEnd = limit;
+            if (Timeline is { } timeline)
+            {
+                // Checkpoints are taken here, between CPU runs, never inside an instruction step:
+                // restoring one and calling Cpu.Run again is exactly what happened the first time.
+                if (Cpu.Debugger?.TakeHistoryEdited() == true) timeline.Clear();
+                if (timeline.Count == 0 || Clock.Now >= timeline.NextCheckpointAt) timeline.Take();
+                sliceEnd = Math.Min(limit, timeline.NextCheckpointAt);
+            }
+            var reason = Cpu.Run(sliceEnd);
             if (_exit is { } exit) return exit;
             if (_interrupt) return new MachineExit(ExitKind.Interrupted, 130, "interrupted by the host");
+            if (Timeline != null && Cpu.Debugger?.TakeRewind() is int checkpoint)
+            {
+                Timeline.RestoreTo(checkpoint);
+                continue;
+            }
             switch (reason)
             {
                 case Emulator.Core.Cpu.CpuStopReason.TickLimit:
+                    if (Clock.Now < limit) continue; // the end of a checkpoint interval
                     return new MachineExit(ExitKind.InstructionLimit, 124, $"instruction limit reached after {Clock.Now} instructions");
                 case Emulator.Core.Cpu.CpuStopReason.TripleFault:
                     // A triple fault ends the run (exit 4) so that a crashing guest is reported, not rebooted in a loop.
@@ -90,6 +144,8 @@ public sealed class Machine : IMachineControl
     private void DoReset(string why)
     {
         Log.Information("System reset: {Why}", why);
+        // A loader may write RAM directly when the machine restarts: the history starts again after a reset.
+        Timeline?.Clear();
         Cpu.Reset();
         Cpu.TripleFaulted = false;
         Memory.A20Enabled = true;

@@ -9,13 +9,15 @@ namespace Emulator.Core.Memory;
 /// all ones. A per-4-KiB-page kind map makes every access one array lookup. The A20 gate masks
 /// address bit 20 when disabled. Writes to pages that hold decoded code notify the decode cache.
 /// </summary>
-public sealed class PhysicalMemory
+public sealed class PhysicalMemory : Snapshots.ISnapshotState
 {
     public const int PageShift = 12;
     public const uint PageSize = 1u << PageShift;
     private const int PageCount = 1 << (32 - PageShift);
 
-    private enum PageKind : byte { Ram = 0, Rom = 1, Mmio = 2, Unmapped = 3 }
+    // RamReadWatched: RAM holding a debugger read watch; every access to it takes the slow path, so
+    // plain RAM pays nothing for the feature.
+    private enum PageKind : byte { Ram = 0, Rom = 1, Mmio = 2, Unmapped = 3, RamReadWatched = 4 }
 
     private readonly byte[] _ram;
     private readonly PageKind[] _kind = new PageKind[PageCount];
@@ -24,7 +26,7 @@ public sealed class PhysicalMemory
     private readonly List<(uint Base, uint Size, IMmioDevice Device)> _mmio = new();
     /// <summary>Per page: <see cref="CodeWatch"/> and/or <see cref="TableWatch"/>; 0 for almost every page, so a write costs one load and test.</summary>
     private readonly byte[] _watch = new byte[PageCount];
-    private const byte CodeWatch = 1, TableWatch = 2, DebugWatch = 4;
+    private const byte CodeWatch = 1, TableWatch = 2, DebugWatch = 4, DirtyTrack = 8;
 
     /// <summary>Called with the address and size of every write to a page marked as holding cached decoded code.</summary>
     public Action<uint, int>? CodePageWritten;
@@ -103,7 +105,7 @@ public sealed class PhysicalMemory
         ulong end = (ulong)addr + length;
         if (end > (ulong)_ram.Length) return false;
         for (ulong a = addr & ~(ulong)(PageSize - 1); a < end; a += PageSize)
-            if (_kind[a >> PageShift] != PageKind.Ram) return false;
+            if (_kind[a >> PageShift] is not (PageKind.Ram or PageKind.RamReadWatched)) return false;
         return true;
     }
 
@@ -145,9 +147,80 @@ public sealed class PhysicalMemory
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WatchedWrite(uint addr, int size, uint value, byte w)
     {
+        if ((w & DirtyTrack) != 0) MarkDirty(addr >> PageShift); // first: the pre-image is the page before any of this write
         if ((w & TableWatch) != 0) TablePageWriting?.Invoke(addr, size, value);
         if ((w & CodeWatch) != 0) CodePageWritten?.Invoke(addr, size);
         if ((w & DebugWatch) != 0) DebugWatchWrite?.Invoke(addr, size);
+    }
+
+    // ---- Snapshots ------------------------------------------------------------------------------
+
+    /// <summary>The "memory" section: the RAM size (a snapshot only fits the same size) and the A20 gate. RAM contents travel by pages, outside the sections.</summary>
+    public string SnapshotSection => "memory";
+
+    public void SaveState(Snapshots.SnapshotWriter w)
+    {
+        w.WriteUInt32(RamSize);
+        w.WriteBool(A20Enabled);
+    }
+
+    public void LoadState(Snapshots.SnapshotReader r)
+    {
+        uint size = r.ReadUInt32();
+        if (size != RamSize)
+            throw new Snapshots.SnapshotFormatException($"the snapshot's machine has {size / (1024 * 1024)} MiB of RAM, this one {RamSize / (1024 * 1024)} MiB (-m)");
+        A20Enabled = r.ReadBool();
+    }
+
+    // ---- Dirty-page tracking (snapshots) -------------------------------------------------------
+    // While tracking, every RAM page carries the DirtyTrack bit; the first write to a page takes the
+    // watched path once — before the bytes change — records the page with a copy of its content
+    // (its pre-image) and clears the bit, so later writes run at full speed.
+
+    private readonly List<(uint Pfn, byte[] Before)> _dirtyPages = new();
+    private bool _trackingDirty;
+
+    /// <summary>Whether <see cref="StartDirtyTracking"/> is in effect.</summary>
+    public bool TrackingDirtyPages => _trackingDirty;
+
+    /// <summary>Starts recording which RAM pages are written, with their content before the first write (the set starts empty).</summary>
+    public void StartDirtyTracking()
+    {
+        _trackingDirty = true;
+        _dirtyPages.Clear();
+        uint pages = (uint)_ram.Length >> PageShift;
+        for (uint p = 0; p < pages; p++) _watch[p] |= DirtyTrack;
+    }
+
+    /// <summary>Stops recording (nothing is left armed).</summary>
+    public void StopDirtyTracking()
+    {
+        _trackingDirty = false;
+        _dirtyPages.Clear();
+        uint pages = (uint)_ram.Length >> PageShift;
+        for (uint p = 0; p < pages; p++) _watch[p] &= unchecked((byte)~DirtyTrack);
+    }
+
+    /// <summary>
+    /// The pages written since tracking started or since the last call, each once with its content
+    /// before that first write; and a fresh empty set.
+    /// </summary>
+    public (uint Pfn, byte[] Before)[] TakeDirtyPages()
+    {
+        var pages = _dirtyPages.ToArray();
+        _dirtyPages.Clear();
+        foreach (var (p, _) in pages) _watch[p] |= DirtyTrack;
+        return pages;
+    }
+
+    /// <summary>The pages written since the last <see cref="TakeDirtyPages"/> (with their pre-images), without resetting.</summary>
+    public IReadOnlyList<(uint Pfn, byte[] Before)> DirtyPagesSoFar => _dirtyPages;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void MarkDirty(uint pfn)
+    {
+        _watch[pfn] &= unchecked((byte)~DirtyTrack);
+        _dirtyPages.Add((pfn, _ram.AsSpan((int)(pfn << PageShift), (int)PageSize).ToArray()));
     }
 
     // ---- Debugger watchpoints ------------------------------------------------------------------
@@ -174,13 +247,53 @@ public sealed class PhysicalMemory
         _watch[pfn] &= unchecked((byte)~DebugWatch);
     }
 
+    // ---- Debugger read watches -----------------------------------------------------------------
+
+    private readonly Dictionary<uint, int> _readWatchesPerPage = new();
+
+    /// <summary>A read of a page holding a debugger read watch (the debugger checks the range).</summary>
+    public event Action<uint, int>? DebugWatchRead;
+
+    /// <summary>While set, reads do not report to <see cref="DebugWatchRead"/> (page walks: x86 data breakpoints never see them).</summary>
+    public bool QuietReads;
+
+    /// <summary>Reports reads of [addr, addr+length) (within one RAM page) through <see cref="DebugWatchRead"/>; false for ROM, MMIO and holes.</summary>
+    public bool WatchDebugReads(uint addr, uint length)
+    {
+        uint pfn = (addr & A20Mask) >> PageShift;
+        if (_kind[pfn] is not (PageKind.Ram or PageKind.RamReadWatched)) return false;
+        _readWatchesPerPage[pfn] = _readWatchesPerPage.GetValueOrDefault(pfn) + 1;
+        _kind[pfn] = PageKind.RamReadWatched;
+        return true;
+    }
+
+    public void UnwatchDebugReads(uint addr, uint length)
+    {
+        uint pfn = (addr & A20Mask) >> PageShift;
+        if (!_readWatchesPerPage.TryGetValue(pfn, out int n)) return;
+        if (n > 1) { _readWatchesPerPage[pfn] = n - 1; return; }
+        _readWatchesPerPage.Remove(pfn);
+        _kind[pfn] = PageKind.Ram;
+    }
+
+    /// <summary>An instruction-fetch read: as <see cref="Read8"/>, but never a read-watch hit (fetches are not data reads).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte ReadCode8(uint addr)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length && _kind[addr >> PageShift] is PageKind.Ram or PageKind.RamReadWatched) return _ram[addr];
+        return (byte)ReadSlow(addr, 1);
+    }
+
     /// <summary>The page walker's accessed/dirty update of an entry: invalidates decoded code like any write, but is no page-table store.</summary>
     public void WriteEntryFlags32(uint addr, uint value)
     {
         addr &= A20Mask;
         if (addr < (uint)_ram.Length - 3 && (addr & 0xFFF) <= 0xFFC && _kind[addr >> PageShift] == PageKind.Ram)
         {
-            if ((_watch[addr >> PageShift] & CodeWatch) != 0) CodePageWritten?.Invoke(addr, 4);
+            byte w = _watch[addr >> PageShift];
+            if ((w & CodeWatch) != 0) CodePageWritten?.Invoke(addr, 4);
+            if ((w & DirtyTrack) != 0) MarkDirty(addr >> PageShift);
             BinaryPrimitives.WriteUInt32LittleEndian(_ram.AsSpan((int)addr), value);
             return;
         }
@@ -290,6 +403,9 @@ public sealed class PhysicalMemory
         {
             case PageKind.Ram:
                 return _ram[addr];
+            case PageKind.RamReadWatched:
+                if (!QuietReads) DebugWatchRead?.Invoke(addr, size);
+                return _ram[addr];
             case PageKind.Rom:
                 {
                     var (b, data) = _roms[_region[p]];
@@ -311,6 +427,7 @@ public sealed class PhysicalMemory
         switch (_kind[p])
         {
             case PageKind.Ram:
+            case PageKind.RamReadWatched:
                 NotifyWrite(addr, 1, value & 0xFF);
                 _ram[addr] = (byte)value;
                 break;

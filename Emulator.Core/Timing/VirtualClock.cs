@@ -1,3 +1,5 @@
+using Emulator.Core.Snapshots;
+
 namespace Emulator.Core.Timing;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Emulator.Core.Timing;
 /// Devices schedule callbacks at a future tick; callbacks due at the same tick run in the order
 /// they were scheduled, so every run is repeatable.
 /// </summary>
-public sealed class VirtualClock
+public sealed class VirtualClock : ISnapshotState
 {
     /// <summary>The documented rate that converts ticks (instructions) to virtual seconds.</summary>
     public const long TicksPerSecond = 100_000_000;
@@ -26,10 +28,15 @@ public sealed class VirtualClock
     /// <summary>Virtual nanoseconds elapsed since power-on.</summary>
     public ulong Nanoseconds => Now * (1_000_000_000 / TicksPerSecond);
 
+    /// <summary>A scheduled event: cancel it, or (snapshots) read when it is due.</summary>
     public sealed class Handle
     {
         internal bool Cancelled;
+        internal bool Fired;
         public void Cancel() => Cancelled = true;
+        /// <summary>The tick it is due at and its place among events due at the same tick.</summary>
+        public ulong At { get; internal set; }
+        public long Sequence { get; internal set; }
     }
 
     private readonly struct Entry
@@ -45,14 +52,44 @@ public sealed class VirtualClock
     public Handle ScheduleAt(ulong at, Action callback)
     {
         if (at < Now) at = Now;
-        var h = new Handle();
-        var e = new Entry(at, _sequence++, callback, h);
+        return Insert(at, _sequence++, callback);
+    }
+
+    private Handle Insert(ulong at, long seq, Action callback)
+    {
+        var h = new Handle { At = at, Sequence = seq };
+        var e = new Entry(at, seq, callback, h);
         // Keep the list sorted by (At, Seq); lists are short (a handful of device timers).
         int i = _events.Count;
-        while (i > 0 && (_events[i - 1].At > at)) i--;
+        while (i > 0 && (_events[i - 1].At > at || (_events[i - 1].At == at && _events[i - 1].Seq > seq))) i--;
         _events.Insert(i, e);
         NextEventAt = _events[0].At;
         return h;
+    }
+
+    /// <summary>
+    /// Re-creates an event a snapshot recorded (<see cref="SnapshotReader.ReadEvent"/>) with its
+    /// original (time, sequence) key, so that events due at the same tick keep their order.
+    /// </summary>
+    public Handle? Restore((ulong At, long Sequence)? saved, Action callback) =>
+        saved is { } e ? Insert(e.At, e.Sequence, callback) : null;
+
+    public string SnapshotSection => "clock";
+
+    public void SaveState(SnapshotWriter writer)
+    {
+        writer.WriteUInt64(Now);
+        writer.WriteInt64(_sequence);
+    }
+
+    /// <summary>Sets the time and drops every event: the owners that follow in the snapshot re-create theirs.</summary>
+    public void LoadState(SnapshotReader reader)
+    {
+        Now = reader.ReadUInt64();
+        _sequence = reader.ReadInt64();
+        foreach (var e in _events) e.Handle.Cancelled = true;
+        _events.Clear();
+        NextEventAt = ulong.MaxValue;
     }
 
     public Handle ScheduleIn(ulong ticks, Action callback) => ScheduleAt(Now + ticks, callback);
@@ -65,6 +102,7 @@ public sealed class VirtualClock
             var e = _events[0];
             _events.RemoveAt(0);
             NextEventAt = _events.Count > 0 ? _events[0].At : ulong.MaxValue;
+            e.Handle.Fired = true;
             if (!e.Handle.Cancelled) e.Callback();
         }
         NextEventAt = _events.Count > 0 ? _events[0].At : ulong.MaxValue;

@@ -27,11 +27,7 @@ public sealed class JsonLinesTraceWriter : IDisposable
     public void Write(TraceEvent e)
     {
         if (_completed) return;
-        _json.WriteStartObject();
-        _json.WriteNumber("i", e.I);
-        _json.WriteString("type", e.Type);
-        e.WriteFields(_json);
-        _json.WriteEndObject();
+        e.WriteObject(_json);
         _json.Flush();
         _json.Reset();
         _stream.Write(NewLine);

@@ -16,6 +16,16 @@ public abstract record TraceEvent(ulong I)
     /// <summary>The fields after "i" and "type", in their stable order.</summary>
     public abstract void WriteFields(Utf8JsonWriter w);
 
+    /// <summary>The whole event as one JSON object: "i" and "type" first, then the fields (a trace file's line).</summary>
+    public void WriteObject(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("i", I);
+        w.WriteString("type", Type);
+        WriteFields(w);
+        w.WriteEndObject();
+    }
+
     /// <summary>The lowest level that records this event.</summary>
     public virtual TraceLevel Level => TraceLevel.Hypercall;
 
@@ -170,6 +180,19 @@ public sealed record ConsoleEvent(ulong I, string Text) : TraceEvent(I)
     public override string Type => "console";
     public override TraceLevel Level => TraceLevel.Boot;
     public override void WriteFields(Utf8JsonWriter w) => w.WriteString("text", Text);
+}
+
+/// <summary>A host key event entering the machine through the input log (the outside influence a replay reproduces).</summary>
+public sealed record InputEvent(ulong I, ushort ScanCode, bool Pressed) : TraceEvent(I)
+{
+    public override string Type => "input";
+    public override TraceLevel Level => TraceLevel.Boot;
+    public override void WriteFields(Utf8JsonWriter w)
+    {
+        w.WriteString("device", "keyboard");
+        w.WriteString("scancode", "0x" + ScanCode.ToString("x2"));
+        w.WriteString("action", Pressed ? "down" : "up");
+    }
 }
 
 /// <summary>The last line of a complete trace: how the run ended and the exit status.</summary>

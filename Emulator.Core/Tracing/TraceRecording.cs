@@ -32,7 +32,7 @@ public sealed class TraceRecording : IDisposable
     /// </summary>
     public static TraceRecording Start(Machine.Machine machine, TraceLevel level, Stream output, bool hypervisorProfile)
     {
-        var tracer = new Tracer(machine.Clock, level);
+        var tracer = new Tracer(machine.Clock, level) { Muted = () => machine.Reexecuting };
         var writer = new JsonLinesTraceWriter(output);
         tracer.AddSink(writer.Write);
         var recording = new TraceRecording(machine, tracer, writer);

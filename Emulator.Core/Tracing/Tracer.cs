@@ -32,10 +32,13 @@ public sealed class Tracer
 
     public void AddSink(Action<TraceEvent> sink) => _sinks.Add(sink);
 
+    /// <summary>When it answers true, events are dropped: the machine is re-executing history it already recorded (reverse execution).</summary>
+    public Func<bool>? Muted { get; set; }
+
     /// <summary>Records an event if the level includes it.</summary>
     public void Emit(TraceEvent e)
     {
-        if (e.Level > Level) return;
+        if (e.Level > Level || (Muted != null && Muted())) return;
         foreach (var sink in _sinks) sink(e);
     }
 }

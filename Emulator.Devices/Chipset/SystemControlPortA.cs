@@ -9,13 +9,17 @@ namespace Emulator.Devices;
 /// bit 0 = fast reset (a 0→1 transition resets the CPU). Bit 1 reads the A20 gate, which the
 /// 8042 also drives (the last writer wins, as in QEMU).
 /// </summary>
-public sealed class SystemControlPortA : IPortDevice
+public sealed class SystemControlPortA : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort Port = 0x92;
 
     private readonly PhysicalMemory _memory;
     private readonly IMachineControl? _control;
     private byte _value;
+
+    public string SnapshotSection => "port92";
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w) => w.WriteByte(_value);
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r) => _value = r.ReadByte();
 
     public SystemControlPortA(PhysicalMemory memory, IMachineControl? control)
     {

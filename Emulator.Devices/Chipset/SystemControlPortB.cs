@@ -8,7 +8,7 @@ namespace Emulator.Devices;
 /// bits 2–3 stored; reads add bit 4 = refresh request toggle (flips every 15.085 µs of virtual
 /// time, the DRAM refresh period some code busy-waits on) and bit 5 = PIT channel 2 OUT.
 /// </summary>
-public sealed class SystemControlPortB : IPortDevice
+public sealed class SystemControlPortB : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort Port = 0x61;
     /// <summary>Refresh request period in virtual nanoseconds (18 PIT clocks).</summary>
@@ -17,6 +17,10 @@ public sealed class SystemControlPortB : IPortDevice
     private readonly Pit8254 _pit;
     private readonly VirtualClock _clock;
     private byte _value;
+
+    public string SnapshotSection => "port61";
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w) => w.WriteByte(_value);
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r) => _value = r.ReadByte();
 
     public SystemControlPortB(Pit8254 pit, VirtualClock clock)
     {

@@ -7,13 +7,17 @@ namespace Emulator.Devices;
 /// The Bochs APM shutdown port 0x8900: writing the bytes of "Shutdown" in sequence powers the
 /// machine off (<see cref="MachineExit.PowerOff"/>). Any other byte restarts the match.
 /// </summary>
-public sealed class BochsShutdownPort : IPortDevice
+public sealed class BochsShutdownPort : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort Port = 0x8900;
     private const string Magic = "Shutdown";
 
     private readonly IMachineControl _control;
     private int _matched;
+
+    public string SnapshotSection => "bochs-shutdown";
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w) => w.WriteInt32(_matched);
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r) => _matched = r.ReadInt32(0, Magic.Length - 1);
 
     public BochsShutdownPort(IMachineControl control) => _control = control;
 

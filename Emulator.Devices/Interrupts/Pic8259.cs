@@ -15,7 +15,7 @@ namespace Emulator.Devices;
 /// vector with the master's ISR bit 2 set, as on real hardware.
 /// </para>
 /// </summary>
-public sealed class Pic8259 : IPortDevice, IInterruptController, IIrqSink
+public sealed class Pic8259 : IPortDevice, IInterruptController, IIrqSink, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort MasterCommandPort = 0x20, MasterDataPort = 0x21;
     public const ushort SlaveCommandPort = 0xA0, SlaveDataPort = 0xA1;
@@ -39,6 +39,24 @@ public sealed class Pic8259 : IPortDevice, IInterruptController, IIrqSink
 
     /// <summary>The INTR line. Cached: recomputed on every state change, read every instruction.</summary>
     public bool InterruptPending => _pending;
+
+    public string SnapshotSection => "pic";
+
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        _master.SaveState(w);
+        _slave.SaveState(w);
+        w.WriteBool(_slaveOutput);
+        w.WriteBool(_pending);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        _master.LoadState(r);
+        _slave.LoadState(r);
+        _slaveOutput = r.ReadBool();
+        _pending = r.ReadBool();
+    }
 
     public byte MasterIrr => _master.Irr;
     public byte MasterIsr => _master.Isr;

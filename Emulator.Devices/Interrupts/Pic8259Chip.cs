@@ -29,6 +29,24 @@ internal sealed class Pic8259Chip
 
     public Pic8259Chip(bool isMaster) => IsMaster = isMaster;
 
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        w.WriteByte(Irr); w.WriteByte(Isr); w.WriteByte(Imr); w.WriteByte(VectorBase);
+        w.WriteInt32(PriorityBase);
+        w.WriteBool(AutoEoi); w.WriteBool(RotateOnAutoEoi); w.WriteBool(SpecialMask); w.WriteBool(SpecialFullyNested);
+        w.WriteBool(ReadIsr); w.WriteBool(PollPending); w.WriteBool(LevelTriggered); w.WriteBool(Single); w.WriteBool(Mode8086);
+        w.WriteInt32(_initStep); w.WriteBool(_icw4Needed); w.WriteByte(_lines);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        Irr = r.ReadByte(); Isr = r.ReadByte(); Imr = r.ReadByte(); VectorBase = r.ReadByte();
+        PriorityBase = r.ReadInt32(0, 7);
+        AutoEoi = r.ReadBool(); RotateOnAutoEoi = r.ReadBool(); SpecialMask = r.ReadBool(); SpecialFullyNested = r.ReadBool();
+        ReadIsr = r.ReadBool(); PollPending = r.ReadBool(); LevelTriggered = r.ReadBool(); Single = r.ReadBool(); Mode8086 = r.ReadBool();
+        _initStep = r.ReadInt32(0, 4); _icw4Needed = r.ReadBool(); _lines = r.ReadByte();
+    }
+
     /// <summary>True while the chip is in the middle of its ICW sequence.</summary>
     public bool Initialising => _initStep != 0;
 

@@ -1,4 +1,5 @@
 using Emulator.Core.Bus;
+using Emulator.Core.Input;
 using Emulator.Core.Machine;
 using Emulator.Core.Memory;
 using Serilog;
@@ -6,9 +7,14 @@ using Serilog;
 namespace Emulator.Devices;
 
 /// <summary>
-/// The Intel 8042 keyboard controller (data port 0x60, status/command port 0x64) with a minimal
-/// PS/2 keyboard behind it that answers the usual commands (reset, identify, LEDs, scan-code
-/// set, enable/disable) but produces no key events yet. The output port's bit 1 is the A20
+/// The Intel 8042 keyboard controller (data port 0x60, status/command port 0x64) with a PS/2
+/// keyboard behind it that answers the usual commands (reset, identify, LEDs, scan-code set,
+/// enable/disable scanning) and types the host's keys (<see cref="KeyEvent"/>, fed by the
+/// deterministic input log). The keyboard sends set 2 (or set 1 after F0 01); with the command
+/// byte's translation bit on (the default) the controller hands the CPU set 1, as PCs do. A key
+/// byte raises IRQ1 when the command byte's keyboard interrupt bit is on; while the keyboard
+/// interface is disabled (command byte bit 4, command 0xAD) the keyboard holds its bytes (up to
+/// <see cref="KeyboardBufferSize"/>) until it is enabled again. The output port's bit 1 is the A20
 /// gate (<see cref="PhysicalMemory.A20Enabled"/>) and bit 0 the CPU reset line.
 /// <para>
 /// The controller starts in the state a PC BIOS leaves it in (self-test passed: system flag
@@ -16,13 +22,16 @@ namespace Emulator.Devices;
 /// firmware runs before the guest.
 /// </para>
 /// </summary>
-public sealed class Kbc8042 : IPortDevice
+public sealed class Kbc8042 : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort DataPort = 0x60, StatusPort = 0x64;
     public const int KeyboardIrq = 1, MouseIrq = 12;
 
     public const byte StatusOutputFull = 0x01, StatusInputFull = 0x02, StatusSystem = 0x04, StatusCommand = 0x08,
         StatusUnlocked = 0x10, StatusAuxOutputFull = 0x20;
+    /// <summary>Key bytes the keyboard holds while its interface is disabled; bytes waiting in the controller's output queue.</summary>
+    public const int KeyboardBufferSize = 16, OutputQueueLimit = 64;
+
     public const byte CmdKeyboardInterrupt = 0x01, CmdMouseInterrupt = 0x02, CmdSystem = 0x04,
         CmdKeyboardDisabled = 0x10, CmdMouseDisabled = 0x20, CmdTranslate = 0x40;
 
@@ -43,6 +52,10 @@ public sealed class Kbc8042 : IPortDevice
     private bool _keyboardScanning = true;
     private byte _scanCodeSet = 2;
     private bool _irq1Level, _irq12Level;
+    /// <summary>Key bytes (in the keyboard's scan code set) held while the keyboard interface is disabled.</summary>
+    private readonly Queue<byte> _keyboardHeld = new();
+    /// <summary>Translation saw F0 (a set-2 break prefix): the next code gets bit 7.</summary>
+    private bool _translateBreak;
 
     public Kbc8042(PhysicalMemory memory, IMachineControl? control, IIrqSink? irq, ILogger? log = null)
     {
@@ -52,19 +65,104 @@ public sealed class Kbc8042 : IPortDevice
         _log = log ?? Serilog.Log.Logger;
     }
 
+    public string SnapshotSection => "kbc";
+
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        w.WriteInt32(_output.Count);
+        foreach (var (value, aux) in _output) { w.WriteByte(value); w.WriteBool(aux); }
+        w.WriteByte(_lastOutput);
+        w.WriteByte(_commandByte);
+        w.WriteBool(_lastWriteWasCommand);
+        w.WriteByte(_pendingCommand);
+        w.WriteByte(_pendingKeyboardCommand);
+        w.WriteBool(_keyboardScanning);
+        w.WriteByte(_scanCodeSet);
+        w.WriteBool(_irq1Level);
+        w.WriteBool(_irq12Level);
+        w.WriteBytes(_keyboardHeld.ToArray());
+        w.WriteBool(_translateBreak);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        _output.Clear();
+        int n = r.ReadInt32(0, 4096);
+        for (int i = 0; i < n; i++) _output.Enqueue((r.ReadByte(), r.ReadBool()));
+        _lastOutput = r.ReadByte();
+        _commandByte = r.ReadByte();
+        _lastWriteWasCommand = r.ReadBool();
+        _pendingCommand = r.ReadByte();
+        _pendingKeyboardCommand = r.ReadByte();
+        _keyboardScanning = r.ReadBool();
+        _scanCodeSet = r.ReadByte();
+        _irq1Level = r.ReadBool();
+        _irq12Level = r.ReadBool();
+        var held = r.ReadBytes();
+        if (held.Length > KeyboardBufferSize)
+            throw new Emulator.Core.Snapshots.SnapshotFormatException($"the snapshot's keyboard holds {held.Length} bytes (at most {KeyboardBufferSize})");
+        _keyboardHeld.Clear();
+        foreach (byte b in held) _keyboardHeld.Enqueue(b);
+        _translateBreak = r.ReadBool();
+    }
+
     public byte CommandByte => _commandByte;
     public bool KeyboardEnabled => (_commandByte & CmdKeyboardDisabled) == 0;
     public bool KeyboardScanning => _keyboardScanning;
     public bool OutputBufferFull => _output.Count > 0;
+    public byte ScanCodeSet => _scanCodeSet;
+    public bool Translating => (_commandByte & CmdTranslate) != 0;
 
     /// <summary>
-    /// Places a byte from the keyboard in the output queue (for the later key-event feed). Must
-    /// be called on the CPU thread.
+    /// A key went down or up on the host (through the input log, on the CPU thread). Dropped while
+    /// the keyboard does not scan (command F5).
     /// </summary>
-    public void EnqueueKeyboardByte(byte value)
+    public void KeyEvent(KeyInput key)
     {
+        if (!_keyboardScanning || !KeyInput.IsValidScanCode(key.ScanCode)) return;
+        if (_scanCodeSet == 1)
+        {
+            if (key.Extended) KeyboardSend(0xE0);
+            KeyboardSend((byte)(key.Code | (key.Pressed ? 0 : 0x80)));
+            return;
+        }
+        byte code = ScanCodeSet2.FromSet1Code(key.Code, key.Extended);
+        if (code == 0)
+        {
+            _log.Debug("8042: the key with set-1 code 0x{Code:X4} has no set-2 code; ignored", key.ScanCode);
+            return;
+        }
+        if (key.Extended) KeyboardSend(0xE0);
+        if (!key.Pressed) KeyboardSend(0xF0);
+        KeyboardSend(code);
+    }
+
+    /// <summary>One byte from the keyboard to the controller: held while the interface is disabled, else translated and queued.</summary>
+    private void KeyboardSend(byte value)
+    {
+        if (!KeyboardEnabled)
+        {
+            if (_keyboardHeld.Count < KeyboardBufferSize) _keyboardHeld.Enqueue(value);
+            return;
+        }
+        if (_scanCodeSet != 1 && Translating)
+        {
+            if (value == 0xF0) { _translateBreak = true; return; }
+            if (value is not (0xE0 or 0xE1))
+            {
+                value = (byte)(ScanCodeSet2.ToSet1Code(value) | (_translateBreak ? 0x80 : 0));
+                _translateBreak = false;
+            }
+        }
+        if (_output.Count >= OutputQueueLimit) return; // the guest is not reading: the key is lost
         _output.Enqueue((value, false));
         UpdateIrq();
+    }
+
+    /// <summary>The keyboard interface was enabled: the bytes the keyboard held go out.</summary>
+    private void ReleaseHeldKeys()
+    {
+        while (KeyboardEnabled && _keyboardHeld.Count > 0) KeyboardSend(_keyboardHeld.Dequeue());
     }
 
     public uint ReadPort(ushort port, int size) => port == DataPort ? ReadData() : ReadStatus();
@@ -90,7 +188,14 @@ public sealed class Kbc8042 : IPortDevice
 
     private byte ReadData()
     {
-        if (_output.Count > 0) _lastOutput = _output.Dequeue().Value;
+        if (_output.Count > 0)
+        {
+            _lastOutput = _output.Dequeue().Value;
+            // Reading empties the output buffer: the IRQ line drops, and the next byte (if any)
+            // raises it again, a fresh edge for the edge-triggered PIC.
+            if (_irq1Level) { _irq1Level = false; _irq?.SetIrq(KeyboardIrq, false); }
+            if (_irq12Level) { _irq12Level = false; _irq?.SetIrq(MouseIrq, false); }
+        }
         UpdateIrq();
         return _lastOutput; // an empty buffer reads the last byte again
     }
@@ -98,6 +203,7 @@ public sealed class Kbc8042 : IPortDevice
     /// <summary>A byte from the controller itself (command replies) into the output buffer.</summary>
     private void Reply(byte value, bool aux = false)
     {
+        if (_output.Count >= OutputQueueLimit) return; // a guest that never reads cannot grow the queue
         _output.Enqueue((value, aux));
         UpdateIrq();
     }
@@ -148,7 +254,10 @@ public sealed class Kbc8042 : IPortDevice
                 break;
             case 0xAB: Reply(0x00); break; // keyboard interface test: OK
             case 0xAD: _commandByte |= CmdKeyboardDisabled; break;
-            case 0xAE: _commandByte = (byte)(_commandByte & ~CmdKeyboardDisabled); break;
+            case 0xAE:
+                _commandByte = (byte)(_commandByte & ~CmdKeyboardDisabled);
+                ReleaseHeldKeys();
+                break;
             case 0xC0: Reply(0x80); break; // input port: keyboard not inhibited
             case 0xD0: Reply(OutputPort()); break;
             case 0xDD: _memory.A20Enabled = false; break;
@@ -175,6 +284,7 @@ public sealed class Kbc8042 : IPortDevice
             case 0x60:
                 _commandByte = value;
                 UpdateIrq();
+                ReleaseHeldKeys();
                 break;
             case 0xD1: WriteOutputPort(value); break;
             case 0xD2: Reply(value); break;             // as if the keyboard sent it
@@ -184,6 +294,7 @@ public sealed class Kbc8042 : IPortDevice
                 // Writing data to the keyboard re-enables its interface (as the 8042 does).
                 _commandByte = (byte)(_commandByte & ~CmdKeyboardDisabled);
                 KeyboardWrite(value);
+                ReleaseHeldKeys();
                 break;
         }
     }
@@ -213,8 +324,8 @@ public sealed class Kbc8042 : IPortDevice
             case 0xF2: Reply(0xFA); Reply(0xAB); Reply(0x83); break; // identify: MF2 keyboard
             case 0xF4: _keyboardScanning = true; Reply(0xFA); break;
             case 0xF5: _keyboardScanning = false; Reply(0xFA); break;
-            case 0xF6: _keyboardScanning = true; _scanCodeSet = 2; Reply(0xFA); break;
-            case 0xFF: _keyboardScanning = true; _scanCodeSet = 2; Reply(0xFA); Reply(0xAA); break; // reset + BAT passed
+            case 0xF6: _keyboardScanning = true; _scanCodeSet = 2; _keyboardHeld.Clear(); Reply(0xFA); break;
+            case 0xFF: _keyboardScanning = true; _scanCodeSet = 2; _keyboardHeld.Clear(); Reply(0xFA); Reply(0xAA); break; // reset + BAT passed
             default: Reply(0xFA); break;
         }
     }

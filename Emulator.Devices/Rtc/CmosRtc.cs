@@ -12,7 +12,7 @@ namespace Emulator.Devices;
 /// update-ended and alarm interrupts use scheduled clock events only while enabled; PF and UF
 /// read through register C are also derived from elapsed time when their interrupts are off.
 /// </summary>
-public sealed class CmosRtc : IPortDevice
+public sealed class CmosRtc : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort IndexPort = 0x70, DataPort = 0x71;
     public const int RtcIrq = 8;
@@ -63,6 +63,44 @@ public sealed class CmosRtc : IPortDevice
         _cmos[RegB] = B24Hour;
         _cmos[RegD] = 0x80;
         SetMemorySize(ramBytes);
+    }
+
+    public string SnapshotSection => "rtc";
+
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        w.WriteBytes(_cmos);
+        w.WriteByte(_index);
+        w.WriteBool(NmiDisabled);
+        w.WriteInt64(_baseTime.Ticks);
+        w.WriteUInt64(_baseTicks);
+        w.WriteByte(_eventFlags);
+        w.WriteUInt64(_lastCReadTicks);
+        w.WriteUInt64(_lastCSecond);
+        w.WriteBool(_irqLevel);
+        w.WriteEvent(_periodicEvent);
+        w.WriteEvent(_updateEvent);
+        w.WriteUInt64(_periodicIndex);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        r.ReadBytes(_cmos);
+        _index = r.ReadByte();
+        if (_index > 0x7F) throw new Emulator.Core.Snapshots.SnapshotFormatException("snapshot section 'rtc' has a CMOS index beyond 127");
+        NmiDisabled = r.ReadBool();
+        long baseTime = r.ReadInt64();
+        if (baseTime < DateTime.MinValue.Ticks || baseTime > DateTime.MaxValue.Ticks)
+            throw new Emulator.Core.Snapshots.SnapshotFormatException("snapshot section 'rtc' has an impossible date");
+        _baseTime = new DateTime(baseTime, DateTimeKind.Unspecified);
+        _baseTicks = r.ReadUInt64();
+        _eventFlags = r.ReadByte();
+        _lastCReadTicks = r.ReadUInt64();
+        _lastCSecond = r.ReadUInt64();
+        _irqLevel = r.ReadBool();
+        _periodicEvent = _clock.Restore(r.ReadEvent(), _periodicCallback);
+        _updateEvent = _clock.Restore(r.ReadEvent(), _updateCallback);
+        _periodicIndex = r.ReadUInt64();
     }
 
     /// <summary>True when the last index write had bit 7 set (NMI masked).</summary>

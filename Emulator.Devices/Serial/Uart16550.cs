@@ -17,7 +17,7 @@ namespace Emulator.Devices;
 /// issue records input with its instruction count for replay).
 /// </para>
 /// </summary>
-public sealed class Uart16550 : IPortDevice
+public sealed class Uart16550 : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort Com1Base = 0x3F8;
     public const int Com1Irq = 4;
@@ -285,6 +285,31 @@ public sealed class Uart16550 : IPortDevice
         if ((old & 0x40) != 0 && (lines & 0x40) == 0) delta |= 0x04;       // TERI: RI trailing edge
         if ((changed & 0x80) != 0) delta |= 0x08;                          // DDCD
         _msr = (byte)(lines | delta);
+    }
+
+    public string SnapshotSection => $"uart@{_base:x}";
+
+    /// <summary>Registers, the receive FIFO and the input poll; bytes the host typed but the guest has not received yet stay with the host.</summary>
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        w.WriteBytes(_rx);
+        w.WriteInt32(_rxHead); w.WriteInt32(_rxCount);
+        w.WriteUInt16(_divisor);
+        w.WriteByte(_ier); w.WriteByte(_lcr); w.WriteByte(_mcr); w.WriteByte(_scr); w.WriteByte(_fcr);
+        w.WriteByte(_lineErrors); w.WriteByte(_msr);
+        w.WriteBool(_thrInterrupt); w.WriteBool(_irqLevel);
+        w.WriteEvent(_poll);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        r.ReadBytes(_rx);
+        _rxHead = r.ReadInt32(0, FifoSize - 1); _rxCount = r.ReadInt32(0, FifoSize);
+        _divisor = r.ReadUInt16();
+        _ier = r.ReadByte(); _lcr = r.ReadByte(); _mcr = r.ReadByte(); _scr = r.ReadByte(); _fcr = r.ReadByte();
+        _lineErrors = r.ReadByte(); _msr = r.ReadByte();
+        _thrInterrupt = r.ReadBool(); _irqLevel = r.ReadBool();
+        _poll = _clock.Restore(r.ReadEvent(), _pollCallback);
     }
 
     /// <summary>Keeps a host-input poll armed while the guest waits for receive interrupts.</summary>

@@ -11,7 +11,7 @@ namespace Emulator.Devices;
 /// (one per period in modes 2 and 3). Channel 2's gate and OUT are reached through port 0x61
 /// (<see cref="SystemControlPortB"/>); channel 1 (DRAM refresh) just counts.
 /// </summary>
-public sealed class Pit8254 : IPortDevice
+public sealed class Pit8254 : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const ushort FirstPort = 0x40, ControlPort = 0x43;
     public const long FrequencyHz = 1_193_182;
@@ -32,6 +32,24 @@ public sealed class Pit8254 : IPortDevice
         _irq = irq;
         _log = log ?? Serilog.Log.Logger;
         _irq0Callback = OnIrq0Event;
+    }
+
+    public string SnapshotSection => "pit";
+
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        foreach (var ch in _channels) ch.SaveState(w);
+        w.WriteEvent(_irq0Event);
+        w.WriteUInt64(_irq0EventPit);
+        w.WriteBool(_irq0Level);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        foreach (var ch in _channels) ch.LoadState(r);
+        _irq0Event = _clock.Restore(r.ReadEvent(), _irq0Callback);
+        _irq0EventPit = r.ReadUInt64();
+        _irq0Level = r.ReadBool();
     }
 
     /// <summary>PIT clock ticks elapsed at virtual time <paramref name="virtualTicks"/>.</summary>

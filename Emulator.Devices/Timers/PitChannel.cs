@@ -40,6 +40,26 @@ internal sealed class PitChannel
         Gate = gate;
     }
 
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        w.WriteInt32(Mode); w.WriteInt32(Access); w.WriteBool(Bcd); w.WriteInt32(Reload);
+        w.WriteBool(CountWritten); w.WriteBool(Gate); w.WriteBool(Running); w.WriteBool(Triggered);
+        w.WriteUInt64(LoadPit); w.WriteUInt64(FrozenElapsed);
+        w.WriteBool(_writeHighNext); w.WriteByte(_writeLow); w.WriteBool(_readHighNext);
+        w.WriteBool(_countLatched); w.WriteUInt16(_latchedCount); w.WriteBool(_latchReadHigh);
+        w.WriteBool(_statusLatched); w.WriteByte(_latchedStatus);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        Mode = r.ReadInt32(0, 5); Access = r.ReadInt32(1, 3); Bcd = r.ReadBool(); Reload = r.ReadInt32(1, 0x10000);
+        CountWritten = r.ReadBool(); Gate = r.ReadBool(); Running = r.ReadBool(); Triggered = r.ReadBool();
+        LoadPit = r.ReadUInt64(); FrozenElapsed = r.ReadUInt64();
+        _writeHighNext = r.ReadBool(); _writeLow = r.ReadByte(); _readHighNext = r.ReadBool();
+        _countLatched = r.ReadBool(); _latchedCount = r.ReadUInt16(); _latchReadHigh = r.ReadBool();
+        _statusLatched = r.ReadBool(); _latchedStatus = r.ReadByte();
+    }
+
     private int Modulus => Bcd ? 10000 : 0x10000;
 
     public ulong Elapsed(ulong pitNow)

@@ -14,7 +14,7 @@ namespace Emulator.Devices;
 /// retrace bits derived from virtual time at the 70 Hz mode-3 timing), and the miscellaneous
 /// output register (write 0x3C2, read 0x3CC).
 /// </summary>
-public sealed class VgaText : IPortDevice
+public sealed class VgaText : IPortDevice, Emulator.Core.Snapshots.ISnapshotState
 {
     public const int Columns = 80, Rows = 25;
     public const uint TextBufferBase = 0xB8000;
@@ -50,6 +50,23 @@ public sealed class VgaText : IPortDevice
         _memory = memory;
         _clock = clock;
         Mode3Crtc.CopyTo(_crtc, 0);
+    }
+
+    public string SnapshotSection => "vga";
+
+    /// <summary>The CRTC and miscellaneous registers; the text buffer is RAM and travels with it.</summary>
+    public void SaveState(Emulator.Core.Snapshots.SnapshotWriter w)
+    {
+        w.WriteBytes(_crtc);
+        w.WriteByte(_crtcIndex);
+        w.WriteByte(_miscOutput);
+    }
+
+    public void LoadState(Emulator.Core.Snapshots.SnapshotReader r)
+    {
+        r.ReadBytes(_crtc);
+        _crtcIndex = r.ReadByte();
+        _miscOutput = r.ReadByte();
     }
 
     public byte MiscOutput => _miscOutput;
@@ -97,6 +114,17 @@ public sealed class VgaText : IPortDevice
             for (int c = 0; c < Columns; c++)
                 cells[r * Columns + c] = GetTextCell(r, c);
         return cells;
+    }
+
+    /// <summary>
+    /// The visible cells and the cursor, read in one pass. Safe to call from a display thread while
+    /// the CPU runs: it only reads guest memory and the CRTC registers (a frame may then show a
+    /// half-finished guest update, which the next frame corrects).
+    /// </summary>
+    public TextScreen CaptureScreen()
+    {
+        var (row, col) = CursorVisible ? CursorPosition : (-1, -1);
+        return new TextScreen(Snapshot(), row, col, CursorStartScanline, CursorEndScanline);
     }
 
     /// <summary>The screen as 25 lines of text (code page 437 mapped to Unicode), trailing spaces trimmed by default.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Emulator.Host.Display;
 using Serilog.Events;
 
 namespace Emulator.Host.Cli;
@@ -22,14 +23,16 @@ public static class CommandLineParser
         switch (first)
         {
             case "-h" or "-help" or "--help" or "help":
-                if (args.Count > 1 && args[1] is "run" or "trace" or BenchCommandLine.HelpTopic) return new HelpRequest(args[1]);
+                if (args.Count > 1 && args[1] is "run" or "debug" or "trace" or BenchCommandLine.HelpTopic) return new HelpRequest(args[1]);
                 if (args.Count > 1 && args[1] == FuzzCommandLine.HelpTopic) return new HelpRequest(args[1]);
-                if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the commands are run, trace and bench");
+                if (args.Count > 1 && first == "help") throw new UsageException($"no help on '{args[1]}': the commands are run, debug, trace, bench and fuzz");
                 return new HelpRequest(null);
             case "-version" or "--version":
                 return new VersionRequest();
             case "run":
-                return ParseRun(args.Skip(1).ToArray());
+                return ParseRun(args.Skip(1).ToArray(), "run");
+            case "debug":
+                return ParseRun(args.Skip(1).ToArray(), "debug");
             case "trace":
                 return TraceCommandLine.Parse(args.Skip(1).ToArray());
             case "bench":
@@ -38,7 +41,7 @@ public static class CommandLineParser
         }
         if (first.StartsWith('-'))
             throw new UsageException($"unknown option '{first}' (options come after the command: emu run {first} ...)");
-        throw new UsageException($"unknown command '{first}' (the commands are `emu run`, `emu trace` and `emu bench`; see `emu --help`)");
+        throw new UsageException($"unknown command '{first}' (the commands are `emu run`, `emu debug`, `emu trace`, `emu bench` and `emu fuzz`; see `emu --help`)");
     }
 
     private static Emulator.Core.Tracing.TraceLevel ParseTraceLevel(string text) => text.ToLowerInvariant() switch
@@ -49,15 +52,17 @@ public static class CommandLineParser
         _ => throw new UsageException($"bad trace level '{text}' for -trace-level: expected boot, hypercall or full", "run"),
     };
 
-    private static CliRequest ParseRun(string[] args)
+    /// <summary>`emu run` and `emu debug` (<paramref name="command"/>): the same options; debug adds --port and serves the web debugger.</summary>
+    private static CliRequest ParseRun(string[] args, string command)
     {
-        var o = new RunOptions();
-        bool traceLevelGiven = false;
+        bool debug = command == "debug";
+        var o = new RunOptions { WebDebuggerPort = debug ? 0 : null };
+        bool traceLevelGiven = false, serialGiven = false;
         for (int i = 0; i < args.Length; i++)
         {
             string word = args[i];
             if (!word.StartsWith('-') || word == "-" || word == "--")
-                throw new UsageException($"unexpected argument '{word}' (every option starts with a dash)", "run");
+                throw new UsageException($"unexpected argument '{word}' (every option starts with a dash)", command);
 
             string name = word.StartsWith("--") ? word[2..] : word[1..];
             string? inlineValue = null;
@@ -72,26 +77,26 @@ public static class CommandLineParser
             {
                 if (inlineValue != null) return inlineValue;
                 if (i + 1 >= args.Length)
-                    throw new UsageException($"option {word} needs a value ({what})", "run");
+                    throw new UsageException($"option {word} needs a value ({what})", command);
                 return args[++i];
             }
             void NoValue()
             {
-                if (inlineValue != null) throw new UsageException($"option -{name} takes no value", "run");
+                if (inlineValue != null) throw new UsageException($"option -{name} takes no value", command);
             }
 
             switch (name)
             {
                 case "h" or "help":
                     NoValue();
-                    return new HelpRequest("run");
+                    return new HelpRequest(command);
                 case "kernel": o.Kernel = NonEmpty(Value("a multiboot kernel file"), word); break;
                 case "initrd": o.Initrd = NonEmpty(Value("module files, FILE[ ARGS][,FILE...]"), word); break;
                 case "append": o.Append = Value("the kernel's command line"); break;
                 case "bios": o.Bios = NonEmpty(Value("a firmware image file"), word); break;
                 case "m": o.MemoryMiB = ParseMemory(Value("a size in MiB: 128, 128M or 1G")); break;
                 case "machine" or "M": o.MachineType = ParseMachine(Value("a machine type: pc or xen")); break;
-                case "serial": o.Serial = ParseTarget(Value("stdio, none or file:PATH"), word); break;
+                case "serial": o.Serial = ParseTarget(Value("stdio, none or file:PATH"), word); serialGiven = true; break;
                 case "debugcon": o.DebugCon = ParseTarget(Value("stdio, none or file:PATH"), word); break;
                 case "no-reboot": NoValue(); o.NoReboot = true; break;
                 case "p2m-seed": o.P2mSeed = ParseSeed(Value("a number"), word); break;
@@ -104,19 +109,33 @@ public static class CommandLineParser
                 case "s": NoValue(); o.GdbPort = DefaultGdbPort; break;
                 case "gdb": o.GdbPort = ParseGdbDevice(Value("tcp::PORT")); break;
                 case "S": NoValue(); o.WaitForDebugger = true; break;
+                case "display": o.Display = ParseDisplay(Value("none, gl or curses")); break;
+                case "input-record": o.InputRecordFile = NonEmpty(Value("a file to record key events into"), word); break;
+                case "input-replay": o.InputReplayFile = NonEmpty(Value("an input log recorded with -input-record"), word); break;
+                case "snapshot-load": o.SnapshotLoad = NonEmpty(Value("a snapshot file"), word); break;
+                case "snapshot-save": o.SnapshotSave = NonEmpty(Value("a snapshot file to write"), word); break;
+                case "port" when debug: o.WebDebuggerPort = ParsePort(Value("a TCP port, 0 to 65535 (0: any free port)"), word); break;
                 default:
-                    throw new UsageException($"unknown option '{word}'", "run");
+                    throw new UsageException($"unknown option '{word}'", command);
             }
         }
+        if (debug && (o.GdbPort != null || o.WaitForDebugger))
+            throw new UsageException("emu debug serves the web debugger and starts paused: -s, -gdb and -S are for emu run", command);
         if (o.WaitForDebugger && o.GdbPort == null)
-            throw new UsageException("-S needs a debugger to continue the machine: add -s or -gdb tcp::PORT", "run");
+            throw new UsageException("-S needs a debugger to continue the machine: add -s or -gdb tcp::PORT", command);
         if (traceLevelGiven && o.TraceFile == null)
-            throw new UsageException("-trace-level needs -trace FILE (the file the trace is recorded into)", "run");
+            throw new UsageException("-trace-level needs -trace FILE (the file the trace is recorded into)", command);
+        if (o.InputRecordFile != null && o.InputReplayFile != null)
+            throw new UsageException("-input-record and -input-replay cannot be combined (a replayed run's input is its replay file)", command);
+        if (o.InputRecordFile != null && o.Display == DisplayKind.None)
+            throw new UsageException("-input-record needs a display that takes keys: -display gl or -display curses", command);
+        // The terminal shows the screen under -display curses: the serial console goes there only when asked for.
+        if (o.Display == DisplayKind.Curses && !serialGiven) o.Serial = OutputTarget.None;
         if (o.Initrd != null && o.Kernel == null)
-            throw new UsageException("-initrd needs -kernel (modules are loaded with a multiboot kernel)", "run");
+            throw new UsageException("-initrd needs -kernel (modules are loaded with a multiboot kernel)", command);
         // Without -kernel and -bios the default guest boots, and -append is its command line.
         if (o.Append != null && o.Kernel == null && o.Bios != null)
-            throw new UsageException("-append needs a kernel (it is the kernel's command line), not -bios alone", "run");
+            throw new UsageException("-append needs a kernel (it is the kernel's command line), not -bios alone", command);
         return new RunRequest(o);
     }
 
@@ -144,6 +163,11 @@ public static class CommandLineParser
 
     private static string NonEmpty(string value, string option) =>
         value.Length == 0 ? throw new UsageException($"option {option} needs a non-empty value", "run") : value;
+
+    private static int ParsePort(string text, string option) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= 65535
+            ? port
+            : throw new UsageException($"bad value '{text}' for {option}: expected a port from 0 to 65535", "debug");
 
     /// <summary>A RAM size: a number of MiB, or a number with a suffix M (MiB) or G (GiB), as QEMU's -m.</summary>
     public static uint ParseMemory(string text)
@@ -181,6 +205,14 @@ public static class CommandLineParser
             throw new UsageException($"bad value '{text}' for {option}: expected a whole number", "run");
         return n;
     }
+
+    private static DisplayKind ParseDisplay(string text) => text switch
+    {
+        "none" => DisplayKind.None,
+        "gl" or "sdl" or "gtk" => DisplayKind.Gl,
+        "curses" => DisplayKind.Curses,
+        _ => throw new UsageException($"unknown display '{text}' for -display (known: none, gl, curses)", "run"),
+    };
 
     private static string ParseMachine(string text) => text switch
     {

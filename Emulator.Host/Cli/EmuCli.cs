@@ -25,7 +25,7 @@ public static class EmuCli
         {
             case HelpRequest { Topic: FuzzCommandLine.HelpTopic }: WriteStdout(console, HelpText.Fuzz); return ExitStatus.Success;
             case HelpRequest h:
-                WriteStdout(console, h.Topic switch { "run" => HelpText.Run, "trace" => HelpText.Trace, BenchCommandLine.HelpTopic => HelpText.Bench, _ => HelpText.Main });
+                WriteStdout(console, h.Topic switch { "run" => HelpText.Run, "debug" => HelpText.Debug, "trace" => HelpText.Trace, BenchCommandLine.HelpTopic => HelpText.Bench, _ => HelpText.Main });
                 return ExitStatus.Success;
             case VersionRequest:
                 WriteStdout(console, HelpText.VersionLine + "\n");

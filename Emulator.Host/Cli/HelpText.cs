@@ -35,6 +35,7 @@ public static class HelpText
 
         Usage:
           emu run [options]        boot a machine (see `emu run --help`)
+          emu debug [options]      boot it paused under the web debugger (see `emu debug --help`)
           emu trace diff A B       compare two boot traces to their first divergence (`emu trace --help`)
           emu trace stats FILE     count a trace's events per type and its hypercalls per name
           emu bench [options]      measure the emulator's speed, MIPS per workload (see `emu bench --help`)
@@ -179,6 +180,20 @@ public static class HelpText
           -debugcon TARGET      the debug console, port 0xE9: none (default), stdio, or file:PATH
                                 (stdout carries only what the guest writes to these)
 
+        Display and keyboard:
+          -display TYPE         none (default), gl: a window showing the VGA text screen (80x25, 16
+                                colours, blinking cursor; OpenGL 3.3 through Debian's libglfw3, font
+                                /usr/share/consolefonts/default8x16.psf.gz or $EMU_FONT), or curses:
+                                the screen redrawn on the terminal with ANSI escapes (serial output
+                                then off unless -serial is given). Keys typed in the window or the
+                                terminal reach the guest's 8042 keyboard controller (IRQ1, scan code
+                                set 1 as the controller translates it).
+          -input-record FILE    write every key event to FILE with the instruction count it entered
+                                the machine at (keys enter at 1 ms polls of virtual time)
+          -input-replay FILE    type the key events of FILE at their recorded instruction counts
+                                (lines "TICK key SCANCODE down|up", scan code in set 1 hex, e.g.
+                                "10000000 key 1e down"): the replayed run is the recorded one
+
         Run control and diagnostics:
           --max-instructions N  stop after N instructions (exit status 124)
           --stats               print instructions executed, wall time and MIPS on stderr at exit
@@ -190,9 +205,15 @@ public static class HelpText
           -s                    serve the gdb remote protocol on 127.0.0.1:1234 (as QEMU's -s)
           -gdb tcp::PORT        ... on 127.0.0.1:PORT (0: a free port; the port is printed on stderr)
           -S                    do not start the CPU until the debugger continues it (needs -s or -gdb)
-                                gdb: target remote 127.0.0.1:PORT; breakpoints, watchpoints (write),
+                                gdb: target remote 127.0.0.1:PORT; breakpoints, watchpoints (watch/rwatch/awatch),
                                 stepping, registers incl. segment and control registers, memory through
-                                the guest's page tables; `monitor help` lists the stub's own commands
+                                the guest's page tables, reverse-stepi / reverse-continue (checkpoints
+                                every 1,000,000 instructions); `monitor help` lists the stub's own commands
+          -snapshot-save FILE   when the run stops (the guest's exit, --max-instructions, Ctrl-C), write the
+                                whole machine state to FILE (CPU, RAM, every device, the hypervisor)
+          -snapshot-load FILE   start from the state in FILE instead of booting; give the same -machine and
+                                -m (and image) as the run that saved it, or it is refused with the reason
+                                (--max-instructions then counts from the snapshot's instruction)
           --log-level LEVEL     verbose, debug, information, warning (default) or error; logs go to stderr
           --log-file PATH       also write the log to PATH
           -h, --help            show this help
@@ -203,8 +224,32 @@ public static class HelpText
           emu run -kernel guests/build/hello.elf -append "exit=5 hi"     (prints, exits with 11)
           emu run -kernel guests/build/loop.elf --stats
           emu run -machine xen -append pv=ops -trace boot.jsonl        (then: emu trace stats boot.jsonl)
+          emu run -append shell -display gl -input-record keys.txt      (the toy kernel's shell in a window)
+          emu run -append shell -input-replay keys.txt                  (the same session again)
 
         {ExitStatuses}
+        """;
+
+    public const string Debug = """
+        Usage: emu debug [the options of emu run] [--port N]
+
+        Boots the machine as `emu run` does, paused before its first instruction, and serves the web
+        debugger on http://127.0.0.1:PORT (printed on stderr at start; open it in a browser). The page
+        shows the registers (changes since the last stop highlighted), the disassembly around EIP with
+        the kernel's ELF symbols, memory (virtual or physical), the page-table walk of any address, the
+        hypercall log with decoded arguments and results (-machine xen; click an entry for its tick
+        and context), the guest console, the VGA text screen and the trace events as they happen.
+        Buttons and keys: step (s), step over (n), continue (c), pause (p), run to the next hypercall
+        (h), reverse step (r) and reverse continue (R) (checkpoints are kept while it runs);
+        breakpoints on addresses (with a condition such as `eax == 0x10 && [esp+4] != 0`),
+        hypercalls (name or number), ports, exception or interrupt vectors, and memory writes.
+
+          --port N              listen on 127.0.0.1:N (default: a free port)
+
+        -s, -gdb and -S are for `emu run`: the gdb stub and the web page are separate front ends.
+
+        Example:
+          emu debug -machine xen -append pv=ops       (then open the URL printed on stderr)
         """;
 
     public const string Trace = """

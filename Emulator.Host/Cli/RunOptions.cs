@@ -1,4 +1,5 @@
 using Emulator.Core.Tracing;
+using Emulator.Host.Display;
 using Serilog.Events;
 
 namespace Emulator.Host.Cli;
@@ -35,6 +36,18 @@ public sealed class RunOptions
     public string? LogFile { get; set; }
     /// <summary>-s / -gdb tcp::PORT: serve the gdb remote protocol on 127.0.0.1:PORT (null: no stub).</summary>
     public int? GdbPort { get; set; }
+    /// <summary>-snapshot-load: start from the machine state in this file instead of booting.</summary>
+    public string? SnapshotLoad { get; set; }
+    /// <summary>-snapshot-save: write the machine state to this file when the run stops.</summary>
+    public string? SnapshotSave { get; set; }
     /// <summary>-S: do not start the CPU until a debugger continues it.</summary>
     public bool WaitForDebugger { get; set; }
+    /// <summary>`emu debug`: serve the web debugger on 127.0.0.1 at this port (0: any free one), the machine paused at its first instruction; null for `emu run`.</summary>
+    public int? WebDebuggerPort { get; set; }
+    /// <summary>-display: how the VGA text screen is shown (and where keys come from).</summary>
+    public DisplayKind Display { get; set; } = DisplayKind.None;
+    /// <summary>-input-record: the file every key event is written to with the instruction count it entered at.</summary>
+    public string? InputRecordFile { get; set; }
+    /// <summary>-input-replay: an input log whose key events enter at their recorded instruction counts.</summary>
+    public string? InputReplayFile { get; set; }
 }

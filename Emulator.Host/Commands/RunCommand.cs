@@ -4,10 +4,13 @@ using Emulator.Core.Debugging;
 using Emulator.Core.Hypervisor;
 using Emulator.Core.Loading;
 using Emulator.Core.Machine;
+using Emulator.Core.Snapshots;
 using Emulator.Core.Tracing;
 using Emulator.Devices;
 using Emulator.Host.Cli;
 using Emulator.Host.Debugging;
+using Emulator.Host.Debugging.Web;
+using Emulator.Host.Display;
 using Emulator.Host.Logging;
 using Serilog;
 
@@ -42,14 +45,14 @@ public static class RunCommand
         using (log)
         {
             var outputs = new List<Stream>();
-            var trace = new TraceHolder();
+            var resources = new RunResources();
             try
             {
-                return Run(options, console, log, outputs, trace);
+                return Run(options, console, log, outputs, resources);
             }
             catch (LoadException e)
             {
-                trace.Recording?.Complete(null, e.Message, ExitStatus.Usage);
+                resources.Recording?.Complete(null, e.Message, ExitStatus.Usage);
                 return Fail(console, e.Message);
             }
             catch (Exception e)
@@ -57,12 +60,13 @@ public static class RunCommand
                 // A bug in the emulator, never the guest's doing: one line on the console, the stack in the log.
                 log.Fatal(e, "Internal error");
                 console.Stderr.WriteLine($"emu: internal error: {e.GetType().Name}: {e.Message}");
-                trace.Recording?.Complete(null, $"internal error: {e.GetType().Name}: {e.Message}", ExitStatus.InternalError);
+                resources.Recording?.Complete(null, $"internal error: {e.GetType().Name}: {e.Message}", ExitStatus.InternalError);
                 return new Outcome(ExitStatus.InternalError, null, 0, TimeSpan.Zero);
             }
             finally
             {
-                trace.Recording?.Dispose();
+                resources.Display?.Dispose();
+                resources.Recording?.Dispose();
                 foreach (var s in outputs)
                 {
                     try { s.Flush(); } catch (IOException) { }
@@ -73,13 +77,14 @@ public static class RunCommand
         }
     }
 
-    /// <summary>The trace being recorded, if any, so that an internal error still completes the file.</summary>
-    private sealed class TraceHolder
+    /// <summary>What a run opened and must close however it ends: the trace (an internal error still completes the file) and the display.</summary>
+    private sealed class RunResources
     {
         public TraceRecording? Recording;
+        public DisplaySession? Display;
     }
 
-    private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs, TraceHolder trace)
+    private static Outcome Run(RunOptions options, HostConsole console, ILogger log, List<Stream> outputs, RunResources resources)
     {
         string? kernel = options.Kernel;
         if (kernel == null && options.Bios == null)
@@ -115,18 +120,35 @@ public static class RunCommand
         }
 
         var machine = new Machine((uint)ramBytes, log) { NoReboot = options.NoReboot };
+        // Reverse execution re-runs history: what the guest printed then must not print twice.
+        serialOut = ReexecutionMutedStream.Wrap(serialOut, machine);
+        debugConOut = ReexecutionMutedStream.Wrap(debugConOut, machine);
+        string machineDescription = $"-machine {options.MachineType} -m {options.MemoryMiB}";
+        bool webDebugger = options.WebDebuggerPort != null;
         TraceRecording? recording = null;
-        if (options.TraceFile != null)
+        if (options.TraceFile != null || webDebugger)
         {
-            Stream traceFile;
-            try { traceFile = new FileStream(options.TraceFile, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            Stream traceFile = Stream.Null; // the web debugger shows the events as they happen; without -trace no file keeps them
+            if (options.TraceFile != null)
             {
-                return Fail(console, $"cannot open the trace file {options.TraceFile}: {e.Message}");
+                try { traceFile = new FileStream(options.TraceFile, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    return Fail(console, $"cannot open the trace file {options.TraceFile}: {e.Message}");
+                }
             }
-            recording = trace.Recording = TraceRecording.Start(machine, options.TraceLevel, traceFile, hypervisorProfile: xen);
+            recording = resources.Recording = TraceRecording.Start(machine, options.TraceLevel, traceFile, hypervisorProfile: xen);
             // Console lines are recorded whatever -serial says, so the tap sits in front of the output (or of nothing).
             serialOut = recording.TapConsole(serialOut);
+        }
+        ConsoleCapture? consoleCapture = null;
+        TraceFeed? traceFeed = null;
+        if (webDebugger)
+        {
+            // The page's console capture is muted while history re-runs, like the outputs (above).
+            serialOut = ReexecutionMutedStream.Wrap(consoleCapture = new ConsoleCapture(serialOut), machine);
+            traceFeed = new TraceFeed();
+            recording!.Tracer.AddSink(traceFeed.Add);
         }
         var platform = PcPlatform.Attach(machine, new PcPlatformOptions
         {
@@ -162,16 +184,49 @@ public static class RunCommand
             machine.AfterReset = () => boot.Install(machine.Memory, machine.Cpu);
         }
 
-        if (options.Serial.Kind == OutputTargetKind.Stdio && console.Stdin != null)
+        try
+        {
+            resources.Display = DisplaySession.Start(options, machine, platform, recording, console.Stdout,
+                readTerminalKeys: console.IsProcessConsole, $"emu: {Path.GetFileName(options.Kernel ?? options.Bios ?? "toykernel.elf")}", log);
+        }
+        catch (DisplayUnavailableException e) { return Fail(console, $"cannot open the display (-display): {e.Message}"); }
+        catch (FormatException e) { return Fail(console, $"bad input log (-input-replay): {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(console, $"cannot open the input log: {e.Message}");
+        }
+
+        // Under -display curses the terminal's keys go to the keyboard, not to COM1.
+        if (options.Serial.Kind == OutputTargetKind.Stdio && console.Stdin != null && options.Display != DisplayKind.Curses)
             StartInputForwarding(console.Stdin, platform, log);
 
         DebugEngine? debugger = null;
+        HypercallLog? hypercalls = null;
         GdbServer? gdb = null;
-        if (options.GdbPort is int gdbPort)
+        DebuggerWebServer? web = null;
+        if (options.GdbPort != null || webDebugger)
         {
             debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
-            if (options.WaitForDebugger) debugger.RequestPause();
-            try { gdb = GdbServer.Start(gdbPort, debugger, log); }
+            machine.EnableTimeline(); // checkpoints for reverse step and reverse continue (gdb and the page)
+            if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine);
+        }
+        if (options.WebDebuggerPort is int webPort)
+        {
+            debugger!.RequestPause(); // emu debug starts paused at the first instruction
+            // The kernel's symbols name code addresses (a multiboot kernel's path is still in `kernel`; -bios alone has none).
+            var symbols = xenKernel != null ? ElfSymbolTable.From(xenKernel) : kernel != null ? ElfSymbolTable.FromFile(kernel) : ElfSymbolTable.Empty;
+            var target = new DebuggedMachine(debugger, machine.Memory, symbols, hypercalls, consoleCapture!, platform.Vga, traceFeed!);
+            try { web = DebuggerWebServer.Start(webPort, target, log); }
+            catch (IOException e)
+            {
+                return Fail(console, $"cannot serve the web debugger on 127.0.0.1:{webPort}: {e.Message}");
+            }
+            console.Stderr.WriteLine($"emu: web debugger on {web.Url} (the machine is paused at its first instruction; open the page to run it)");
+        }
+        if (options.GdbPort is int gdbPort)
+        {
+            if (options.WaitForDebugger) debugger!.RequestPause();
+            try { gdb = GdbServer.Start(gdbPort, debugger!, log, hypercalls); }
             catch (System.Net.Sockets.SocketException e)
             {
                 return Fail(console, $"cannot listen for gdb on 127.0.0.1:{gdbPort}: {e.Message}");
@@ -197,6 +252,21 @@ public static class RunCommand
             Console.CancelKeyPress += onCancel;
         }
 
+        if (options.SnapshotLoad is { } snapshotIn)
+        {
+            try
+            {
+                ulong at = SnapshotFile.Load(machine, machineDescription, snapshotIn);
+                console.Stderr.WriteLine($"emu: resuming from {snapshotIn} at instruction {at}");
+            }
+            catch (Exception e) when (e is SnapshotFormatException or IOException or UnauthorizedAccessException)
+            {
+                gdb?.Dispose();
+                web?.Dispose();
+                return Fail(console, $"cannot load the snapshot {snapshotIn}: {e.Message}");
+            }
+        }
+
         var stopwatch = Stopwatch.StartNew();
         MachineExit exit;
         try
@@ -213,11 +283,26 @@ public static class RunCommand
         {
             // A debugger waiting on "continue" learns that the run is over (gdb: "[Inferior 1 (process 1) exited ...]").
             debugger.NotifyExited(exit.ExitStatus, exit.Message);
-            gdb!.WaitForSessionEnd(TimeSpan.FromSeconds(2));
-            gdb.Dispose();
+            gdb?.WaitForSessionEnd(TimeSpan.FromSeconds(2));
+            gdb?.Dispose();
+            web?.LetPagesSeeTheEnd();
+            web?.Dispose();
         }
         recording?.Complete(exit);
         foreach (var s in outputs) s.Flush();
+        if (options.SnapshotSave is { } snapshotOut)
+        {
+            try
+            {
+                SnapshotFile.Save(machine, machineDescription, snapshotOut);
+                console.Stderr.WriteLine($"emu: machine state at instruction {machine.Clock.Now} saved to {snapshotOut}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Stderr.WriteLine($"emu: cannot save the snapshot {snapshotOut}: {e.Message}");
+                return new Outcome(ExitStatus.Usage, exit, machine.InstructionsRetired, stopwatch.Elapsed) { Hypervisor = xenHypervisor };
+            }
+        }
         switch (exit.Kind)
         {
             case ExitKind.PowerOff:

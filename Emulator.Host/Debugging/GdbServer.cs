@@ -14,6 +14,7 @@ public sealed class GdbServer : IDisposable
     private readonly TcpListener _listener;
     private readonly DebugEngine _engine;
     private readonly ILogger _log;
+    private readonly HypercallLog? _hypercalls;
     private readonly Thread _thread;
     private volatile bool _disposed;
     private volatile bool _sessionActive;
@@ -26,8 +27,9 @@ public sealed class GdbServer : IDisposable
             while (_sessionActive && DateTime.UtcNow < deadline) Monitor.Wait(_thread, TimeSpan.FromMilliseconds(50));
     }
 
-    private GdbServer(TcpListener listener, DebugEngine engine, ILogger log)
+    private GdbServer(TcpListener listener, DebugEngine engine, ILogger log, HypercallLog? hypercalls)
     {
+        _hypercalls = hypercalls;
         _listener = listener;
         _engine = engine;
         _log = log;
@@ -38,11 +40,11 @@ public sealed class GdbServer : IDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/>; throws SocketException when the port is taken.</summary>
-    public static GdbServer Start(int port, DebugEngine engine, ILogger log)
+    public static GdbServer Start(int port, DebugEngine engine, ILogger log, HypercallLog? hypercalls = null)
     {
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start(1);
-        var server = new GdbServer(listener, engine, log);
+        var server = new GdbServer(listener, engine, log, hypercalls);
         server._thread.Start();
         return server;
     }
@@ -60,7 +62,7 @@ public sealed class GdbServer : IDisposable
             {
                 client.NoDelay = true;
                 _sessionActive = true;
-                try { new GdbSession(client.GetStream(), _engine, _log).Run(); }
+                try { new GdbSession(client.GetStream(), _engine, _log, _hypercalls).Run(); }
                 finally
                 {
                     _sessionActive = false;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Emulator.Core.Debugging;
+using Emulator.Core.Hypervisor;
 using Serilog;
 
 namespace Emulator.Host.Debugging;
@@ -19,14 +20,16 @@ public sealed class GdbSession
     private readonly Stream _stream;
     private readonly DebugEngine _engine;
     private readonly ILogger _log;
+    private readonly HypercallLog? _hypercalls;
     private readonly BlockingCollection<GdbInput> _inputs = new();
     private readonly object _writeLock = new();
 
-    public GdbSession(Stream stream, DebugEngine engine, ILogger log)
+    public GdbSession(Stream stream, DebugEngine engine, ILogger log, HypercallLog? hypercalls = null)
     {
         _stream = stream;
         _engine = engine;
         _log = log;
+        _hypercalls = hypercalls;
     }
 
     /// <summary>Serves the connection until gdb detaches, kills, disconnects or the run ends.</summary>
@@ -94,6 +97,7 @@ public sealed class GdbSession
                 {
                     int eq = args.IndexOf('=');
                     if (eq < 0) return "E01";
+                    _engine.NoteStateEdited();
                     return I386Registers.Write(_engine.Cpu, ParseHex(args[..eq]), args[(eq + 1)..]) ? "OK" : "E01";
                 }
             case 'm': return ReadMemory(args);
@@ -102,6 +106,7 @@ public sealed class GdbSession
             case 'c': case 'C': return Resume(args, command == 'c' ? args : AddressAfterSignal(args), step: false, out end);
             case 's': case 'S': return Resume(args, command == 's' ? args : AddressAfterSignal(args), step: true, out end);
             case 'Z': case 'z': return Breakpoint(command == 'Z', args);
+            case 'b' when args is "s" or "c": return Reverse(step: args == "s");
             case 'H': case 'T': return "OK";
             case 'D':
                 _engine.Detach();
@@ -143,7 +148,8 @@ public sealed class GdbSession
     private string Query(string packet)
     {
         if (packet.StartsWith("qSupported", StringComparison.Ordinal))
-            return $"PacketSize={GdbPacketReader.MaxPayload:x};qXfer:features:read+;vContSupported+;swbreak+;hwbreak+";
+            return $"PacketSize={GdbPacketReader.MaxPayload:x};qXfer:features:read+;vContSupported+;swbreak+;hwbreak+" +
+                   (_engine.CanReverse ? ";ReverseStep+;ReverseContinue+" : "");
         if (packet.StartsWith("qXfer:features:read:target.xml:", StringComparison.Ordinal))
             return XferChunk(I386Registers.TargetXml, packet["qXfer:features:read:target.xml:".Length..]);
         if (packet.StartsWith("qXfer:", StringComparison.Ordinal)) return "E00";
@@ -168,6 +174,7 @@ public sealed class GdbSession
     private string WriteAllRegisters(string hex)
     {
         // Only the writable registers (general, EIP, EFLAGS) are taken; the rest of the packet is ignored.
+        _engine.NoteStateEdited();
         for (int n = 0, at = 0; n <= I386Registers.Eflags; at += I386Registers.HexWidth(n), n++)
         {
             if (at + 8 > hex.Length) return "E01";
@@ -211,15 +218,19 @@ public sealed class GdbSession
                 return "OK";
             case "2": // write watchpoint of `kind` bytes
                 return (insert ? _engine.AddWriteWatch(address, kind) : _engine.RemoveWriteWatch(address, kind)) ? "OK" : "E01";
+            case "3": // read watchpoint (rwatch)
+            case "4": // access watchpoint (awatch)
+                var watch = parts[0] == "3" ? WatchKind.Read : WatchKind.Access;
+                return (insert ? _engine.AddReadWatch(address, kind, watch) : _engine.RemoveReadWatch(address, kind, watch)) ? "OK" : "E01";
             default:
-                return ""; // read and access watchpoints: not supported
+                return "";
         }
     }
 
     private string? Resume(string args, string addressText, bool step, out bool end)
     {
         end = false;
-        if (addressText.Length > 0) _engine.Cpu.Eip = ParseHexU(addressText);
+        if (addressText.Length > 0) { _engine.NoteStateEdited(); _engine.Cpu.Eip = ParseHexU(addressText); }
         long before = _engine.StopCount;
         if (step) _engine.Step(); else _engine.Continue();
         DebugStop? stop;
@@ -229,13 +240,44 @@ public sealed class GdbSession
         return StopReply(stop);
     }
 
+    /// <summary>
+    /// monitor reverse-step / reverse-continue, for front ends that do not send bs/bc: the machine
+    /// goes back and the text says where it stopped (gdb then needs `flushregs` to re-read registers).
+    /// </summary>
+    private string MonitorReverse(bool step)
+    {
+        if (!_engine.CanReverse) return "reverse execution needs the checkpoint history, which this run does not keep\n";
+        var stop = GoBack(step);
+        return $"{stop.Detail}: EIP 0x{stop.Eip:x8} (linear), virtual time {stop.Tick}; in gdb, `maintenance flush register-cache` re-reads the registers " +
+               "(gdb's own reverse-stepi and reverse-continue need nothing more)\n";
+    }
+
+    /// <summary>bs / bc: reverse step and reverse continue (gdb's reverse-stepi, reverse-continue).</summary>
+    private string Reverse(bool step) => _engine.CanReverse ? StopReply(GoBack(step)) : "E01";
+
+    private DebugStop GoBack(bool step)
+    {
+        long before = _engine.StopCount;
+        if (step) _engine.ReverseStep(); else _engine.ReverseContinue();
+        DebugStop? stop;
+        do stop = _engine.WaitForStopAfter(before, TimeSpan.FromSeconds(1));
+        while (stop == null);
+        return stop;
+    }
+
     private static string StopReply(DebugStop? stop)
     {
         if (stop == null) return "S05";
+        if (stop.HistoryStart) return "T05replaylog:begin;thread:1;";
         return stop.Kind switch
         {
             StopKind.Exited => $"W{stop.ExitStatus & 0xFF:x2}",
-            StopKind.Watchpoint => $"T05watch:{stop.WatchAddress ?? 0:x};thread:1;",
+            StopKind.Watchpoint => stop.Watch switch
+            {
+                WatchKind.Read => $"T05rwatch:{stop.WatchAddress ?? 0:x};thread:1;",
+                WatchKind.Access => $"T05awatch:{stop.WatchAddress ?? 0:x};thread:1;",
+                _ => $"T05watch:{stop.WatchAddress ?? 0:x};thread:1;",
+            },
             StopKind.Breakpoint => "T05swbreak:;thread:1;",
             StopKind.Paused => "T02thread:1;", // SIGINT: gdb says "Program received signal SIGINT"
             _ => "T05thread:1;",
@@ -249,11 +291,16 @@ public sealed class GdbSession
         {
             "help" => MonitorHelp,
             "break-hypercall" => BreakHypercall(words.Length > 1 ? words[1] : "any"),
-            "break" when words.Length > 1 => BreakWithCondition(command.Trim()[5..].Trim()),
+            "break" when words.Length > 1 => BreakWithCondition(command.Trim()[5..].Trim(), physical: false),
+            "break-physical" when words.Length > 1 => BreakWithCondition(command.Trim()["break-physical".Length..].Trim(), physical: true),
+            "watch-physical" when words.Length > 2 => WatchPhysical(words),
             "break-port" when words.Length > 1 => Toggle(words, p => _engine.AddPortBreakpoint(checked((ushort)p)), p => _engine.RemovePortBreakpoint(checked((ushort)p)), "port"),
             "break-vector" when words.Length > 1 => Toggle(words, v => _engine.AddVectorBreakpoint(checked((byte)v)), v => _engine.RemoveVectorBreakpoint(checked((byte)v)), "vector"),
             "info" => string.Concat(_engine.Breakpoints().Select(b => $"{b.What}: {b.Hits} hits\n")) is { Length: > 0 } list ? list : "no breakpoints\n",
-            "walk" when words.Length > 1 => Walk(ParseHexU(words[1].StartsWith("0x") ? words[1][2..] : words[1])),
+            "walk" when words.Length > 1 => PageTableWalk.Of(_engine.Cpu, ParseHexU(words[1].StartsWith("0x") ? words[1][2..] : words[1])).Render(),
+            "hypercalls" => Hypercalls(words.Length > 1 ? int.Parse(words[1], NumberStyles.None, CultureInfo.InvariantCulture) : DefaultHypercallsListed),
+            "reverse-step" => MonitorReverse(step: true),
+            "reverse-continue" => MonitorReverse(step: false),
             "where" => $"EIP 0x{_engine.LinearEip():x8} (linear), virtual time {_engine.Cpu.Clock.Now}, CPL {_engine.Cpu.Cpl}\n",
             _ => $"unknown monitor command '{words[0]}'\n" + MonitorHelp,
         };
@@ -261,13 +308,16 @@ public sealed class GdbSession
     }
 
     /// <summary>"break ADDR [if CONDITION]" (the engine's own breakpoint, condition evaluated in the stub); "break ADDR off" removes it.</summary>
-    private string BreakWithCondition(string rest)
+    private string BreakWithCondition(string rest, bool physical)
     {
+        string where = physical ? "physical " : "";
         int space = rest.IndexOf(' ');
         string addressText = space < 0 ? rest : rest[..space];
         string tail = space < 0 ? "" : rest[(space + 1)..].Trim();
         uint address = ParseHexU(addressText.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? addressText[2..] : addressText);
-        if (tail == "off") return _engine.RemoveBreakpoint(address) ? $"breakpoint at 0x{address:x8} removed\n" : $"no breakpoint at 0x{address:x8}\n";
+        if (tail == "off")
+            return (physical ? _engine.RemovePhysicalBreakpoint(address) : _engine.RemoveBreakpoint(address))
+                ? $"breakpoint at {where}0x{address:x8} removed\n" : $"no breakpoint at {where}0x{address:x8}\n";
         BreakpointCondition? condition = null;
         if (tail.StartsWith("if ", StringComparison.Ordinal))
         {
@@ -275,17 +325,32 @@ public sealed class GdbSession
             catch (FormatException e) { return $"bad condition: {e.Message}\n"; }
         }
         else if (tail.Length > 0) return "usage: break ADDR [if CONDITION] | break ADDR off\n";
-        _engine.AddBreakpoint(address, condition);
-        return $"breakpoint at 0x{address:x8}{(condition != null ? " if " + condition.Text : "")}\n";
+        if (physical) _engine.AddPhysicalBreakpoint(address, condition); else _engine.AddBreakpoint(address, condition);
+        return $"breakpoint at {where}0x{address:x8}{(condition != null ? " if " + condition.Text : "")}\n";
     }
+
+    /// <summary>"watch-physical ADDR LEN [off]": stop after a write into physical memory, whoever maps it.</summary>
+    private string WatchPhysical(string[] words)
+    {
+        uint address = ParseNumber(words[1]), length = ParseNumber(words[2]);
+        if (words.Length > 3 && words[3] == "off")
+            return _engine.RemovePhysicalWriteWatch(address, length) ? "physical watchpoint removed\n" : "no such physical watchpoint\n";
+        return _engine.AddPhysicalWriteWatch(address, length)
+            ? $"stopping after writes to physical 0x{address:x8}..0x{(ulong)address + length - 1:x8}\n"
+            : $"bad range: 1 to {DebugEngine.MaxWatchLength} bytes below 4 GiB\n";
+    }
+
+    /// <summary>A number in hex with 0x, else decimal (monitor arguments).</summary>
+    private static uint ParseNumber(string t) =>
+        t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? uint.Parse(t[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+            : uint.Parse(t, CultureInfo.InvariantCulture);
 
     /// <summary>"break-port 0x3f8" adds, "break-port 0x3f8 off" removes (numbers in hex with 0x, else decimal).</summary>
     private static string Toggle(string[] words, Action<uint> add, Func<uint, bool> remove, string what)
     {
         string t = words[1];
-        uint n = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? uint.Parse(t[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-            : uint.Parse(t, CultureInfo.InvariantCulture);
+        uint n = ParseNumber(t);
         if (words.Length > 2 && words[2] == "off") return remove(n) ? $"{what} {t} breakpoint removed\n" : $"no {what} {t} breakpoint\n";
         add(n);
         return $"stopping at {what} {t}\n";
@@ -295,28 +360,42 @@ public sealed class GdbSession
         "monitor commands:\n" +
         "  break ADDR [if COND] | break ADDR off  an execution breakpoint with a condition, e.g.\n" +
         "                                  break 0x107380 if eax == 0x10 && [esp+4] != 0 || cpl == 3\n" +
-        "  break-hypercall [NAME|any|off]  stop after every hypercall, or those named NAME (e.g. mmu_update)\n" +
+        "  break-physical ADDR [if COND] | off  an execution breakpoint at a physical address (any mapping)\n" +
+        "  watch-physical ADDR LEN [off]   stop after writes to physical memory (the hypervisor's too)\n" +
+        "  break-hypercall [NAME|N|any|off]  stop after every hypercall, or those named NAME or numbered N (mmu_update, 1)\n" +
         "  break-port PORT [off]           stop after each IN/OUT on PORT (0x3f8, 0x80 ...)\n" +
         "  break-vector N [off]            stop when exception or interrupt N is delivered (14: #PF)\n" +
         "  info                            every breakpoint with its hit count\n" +
         "  walk ADDR                       translate a linear address through the current page tables\n" +
+        "  hypercalls [N]                  the last N (10) hypercalls with decoded arguments and results\n" +
+        "  reverse-step | reverse-continue back one instruction, or to the latest stop event (gdb's own\n" +
+        "                                  reverse-stepi / reverse-continue do the same and refresh registers)\n" +
         "  where                           the next instruction's linear address, virtual time and CPL\n";
 
+    /// <summary>"break-hypercall mmu_update", "break-hypercall 1" (a number: decimal or 0x-hex), "any" or "off".</summary>
     private string BreakHypercall(string what)
     {
-        _engine.HypercallBreak = what switch
+        if (what is "off" or "any")
         {
-            "off" => null,
-            "any" => _ => true,
-            _ => e => e.Name == what,
-        };
-        return what == "off" ? "hypercall breakpoints off\n" : $"stopping after {(what == "any" ? "every hypercall" : what)}\n";
+            _engine.HypercallBreak = what == "off" ? null : _ => true;
+            return what == "off" ? "hypercall breakpoints off\n" : "stopping after every hypercall\n";
+        }
+        if (!XenAbi.TryResolveHypercall(what, out string name)) return $"unknown hypercall '{what}'\n";
+        _engine.HypercallBreak = e => e.Name == name;
+        return $"stopping after {name}\n";
     }
 
-    private string Walk(uint linear) =>
-        _engine.Cpu.Mmu.Probe(linear, out uint physical)
-            ? $"0x{linear:x8} -> physical 0x{physical:x8}\n"
-            : $"0x{linear:x8} is not mapped\n";
+    private const int DefaultHypercallsListed = 10;
+
+    /// <summary>"hypercalls [N]": the last N hypercalls, oldest first, with the tick (instructions executed) each completed at.</summary>
+    private string Hypercalls(int n)
+    {
+        if (_hypercalls == null) return "no hypercall log: hypercalls are made under -machine xen\n";
+        if (n < 1) return "usage: hypercalls [N] with N at least 1\n";
+        var entries = _hypercalls.Recent(n);
+        if (entries.Count == 0) return "no hypercalls yet\n";
+        return string.Concat(entries.Select(e => $"#{e.Sequence} tick {e.Call.Tick}: {e.Summary()}\n"));
+    }
 
     private void Send(string text, bool raw = false)
     {

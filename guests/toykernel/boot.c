@@ -99,6 +99,7 @@ static void parse_cmdline(struct boot_info *bi)
             bi->bad_pv = 1;
     }
     bi->bench = find_word(bi->cmdline, "bench") != 0;
+    bi->shell = find_word(bi->cmdline, "shell") != 0;
 }
 
 static void fill_ops(int xen)

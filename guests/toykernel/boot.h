@@ -13,6 +13,7 @@ struct boot_info {
     int strategy;                           /* PV_FLAG, PV_OPS or PV_PATCH */
     int bad_pv;                             /* pv= named no strategy (ops is used) */
     int bench;
+    int shell;                              /* `shell`: an interactive shell after the self-tests */
     uint32_t xen_base;                      /* CPUID base holding XenVMMXenVMM, 0 when none */
     uint32_t xen_max_leaf, xen_version;
     char hv_signature[13];                  /* the hypervisor signature seen, "" when none */

@@ -106,6 +106,10 @@ void u_read_kernel(int arg) USERFN;
 void u_write_unmapped(int arg) USERFN;
 void u_bad_write(int arg) USERFN;
 
+/* shell.c: `shell` on the command line, bare hardware only */
+void shell_run(int tests_passed);          /* until `poweroff`; at once under Xen (no shell there) */
+void shell_interrupt(uint32_t vector);     /* IRQ1 (keyboard) and IRQ4 (COM1) while the shell runs */
+
 /* bench.c */
 void bench_run(const struct boot_info *bi);
 

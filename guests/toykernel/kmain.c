@@ -354,5 +354,7 @@ void __attribute__((noreturn)) kmain(struct boot_info *bi)
         bench_run(bi);
     kprintf("# toykernel: %d of %d self-tests failed, %u timer ticks; %s\n", failures, test_number, ticks,
             failures ? "exiting with failure" : pv_on_xen ? "sched_op shutdown poweroff" : "powering off");
+    if (bi->shell)
+        shell_run(failures == 0);
     pv_shutdown(failures == 0);
 }

@@ -364,6 +364,10 @@ void trap_dispatch(struct trapframe *tf)
         syscall(tf);
         return;
     default:
+        if (tf->vector == 33 || tf->vector == 36) { /* keyboard, COM1: unmasked by the shell only */
+            shell_interrupt(tf->vector);
+            return;
+        }
         if (tf->vector >= 33 && tf->vector < 48) {
             pv_irq_eoi(); /* spurious or unexpected IRQ */
             return;

@@ -63,6 +63,41 @@ internal sealed class Tlb
         _haveLarge |= large;
     }
 
+    /// <summary>Valid entries only (most of a TLB is empty), then the scan hints.</summary>
+    public void SaveState(Snapshots.SnapshotWriter w)
+    {
+        int valid = 0;
+        foreach (var e in Entries) if (e.Tag != 0) valid++;
+        w.WriteInt32(valid);
+        for (int k = 0; k < Entries.Length; k++)
+        {
+            if (Entries[k].Tag == 0) continue;
+            w.WriteUInt32(Entries[k].Tag);
+            w.WriteUInt32(Entries[k].Frame);
+            w.WriteByte(Entries[k].Allow);
+            w.WriteByte(Entries[k].Flags);
+        }
+        w.WriteBool(_haveGlobal);
+        w.WriteBool(_haveLarge);
+    }
+
+    public void LoadState(Snapshots.SnapshotReader r)
+    {
+        Array.Clear(Entries);
+        int valid = r.ReadInt32(0, Size);
+        for (int n = 0; n < valid; n++)
+        {
+            uint tag = r.ReadUInt32();
+            ref TlbEntry e = ref EntryFor(tag);
+            e.Tag = tag;
+            e.Frame = r.ReadUInt32();
+            e.Allow = r.ReadByte();
+            e.Flags = r.ReadByte();
+        }
+        _haveGlobal = r.ReadBool();
+        _haveLarge = r.ReadBool();
+    }
+
     public void FlushAll()
     {
         Array.Clear(Entries);

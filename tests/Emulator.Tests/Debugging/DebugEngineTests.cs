@@ -108,6 +108,101 @@ public sealed class DebugEngineTests
         Assert.NotEqual(0u, r.Machine.Memory.Read32(table + 4 * 0x78)); // the write has happened
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AWatchOverARangeAcrossPagesReportsTheAddressWritten(bool physical)
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        uint table = ElfSymbols.Address(GuestImages.Loop, "table");
+        // From the previous page into the table (the loop guest runs unpaged: linear = physical).
+        uint start = (table & ~0xFFFu) - 0x800, length = table + 0x400 - start;
+        Assert.True(physical ? r.Engine.AddPhysicalWriteWatch(start, length) : r.Engine.AddWriteWatch(start, length));
+        Assert.Contains(r.Engine.Breakpoints(), b => b.What == $"write {(physical ? "physical " : "")}0x{start:x8} ({length} bytes)");
+        r.Engine.Continue();
+        var hit = r.NextStop(1);
+        Assert.Equal(StopKind.Watchpoint, hit.Kind);
+        Assert.Equal(start, hit.WatchAddress);
+        var m = System.Text.RegularExpressions.Regex.Match(hit.Detail, "write to (physical )?0x([0-9a-f]{8})");
+        Assert.True(m.Success, hit.Detail);
+        uint written = Convert.ToUInt32(m.Groups[2].Value, 16);
+        Assert.InRange(written, table, table + 0x3FF);
+        Assert.NotEqual(0u, r.Machine.Memory.Read32(written & ~3u));
+        Assert.True(physical ? r.Engine.RemovePhysicalWriteWatch(start, length) : r.Engine.RemoveWriteWatch(start, length));
+        Assert.False(r.Engine.AddWriteWatch(0xFFFFF000, 0x2000)); // wraps around 4 GiB
+        Assert.False(r.Engine.AddWriteWatch(0, DebugEngine.MaxWatchLength + 1));
+    }
+
+    [Fact]
+    public void ReadAndAccessWatchesStopOnDataReadsButNeverOnFetchesOrTheDebuggersOwnReads()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        // The code the CPU is about to run is watched for reads: fetching it is not a data read.
+        uint eip = r.Engine.LinearEip();
+        Assert.True(r.Engine.AddReadWatch(eip, 16));
+        var buffer = new byte[16];
+        Assert.Equal(16, r.Engine.ReadMemory(eip, buffer)); // nor is the debugger looking
+        for (int i = 1; i <= 5; i++)
+        {
+            r.Engine.Step();
+            Assert.Equal(StopKind.Step, r.NextStop(i).Kind);
+        }
+        Assert.True(r.Engine.RemoveReadWatch(eip, 16));
+
+        // The loop reads table[(idx + 1) & 0xFF]: a read watch over the whole table stops after one.
+        uint table = ElfSymbols.Address(GuestImages.Loop, "table");
+        Assert.True(r.Engine.AddReadWatch(table, 1024));
+        Assert.Contains(r.Engine.Breakpoints(), b => b.What == $"read 0x{table:x8} (1024 bytes)");
+        long seen = r.Engine.StopCount;
+        r.Engine.Continue();
+        var read = r.NextStop(seen);
+        Assert.Equal(StopKind.Watchpoint, read.Kind);
+        Assert.Equal(WatchKind.Read, read.Watch);
+        Assert.StartsWith("read of 0x", read.Detail);
+        Assert.True(r.Engine.RemoveReadWatch(table, 1024));
+
+        // An access watch on one entry stops at its first read or write.
+        Assert.True(r.Engine.AddReadWatch(table + 4 * 0x78, 4, WatchKind.Access));
+        seen = r.Engine.StopCount;
+        r.Engine.Continue();
+        var access = r.NextStop(seen);
+        Assert.Equal(WatchKind.Access, access.Watch);
+        Assert.Matches($"^(read of|write to) 0x{table + 4 * 0x78:x8}$", access.Detail);
+        Assert.False(r.Engine.AddReadWatch(0xFFFF0000, 4)); // not RAM (no ROM is mapped in this machine)
+    }
+
+    [Fact]
+    public void APhysicalBreakpointStopsWhereverTheLinearMappingPutsIt()
+    {
+        var (machine, hv) = TestMachines.Xen(GuestImages.ToyKernel, "pv=ops");
+        var engine = new DebugEngine(machine.Cpu, hv) { EndRun = machine.Interrupt };
+        engine.RequestPause();
+        var thread = new Thread(() => machine.Run()) { IsBackground = true };
+        thread.Start();
+        try
+        {
+            engine.WaitForStopAfter(0, Wait);
+            uint kmain = ElfSymbols.Address(GuestImages.ToyKernel, "ops_kmain");
+            Assert.True(machine.Cpu.Mmu.Probe(kmain, out uint physical)); // under Xen the P2M scatters the kernel's frames
+            Assert.NotEqual(kmain, physical);
+            engine.AddPhysicalBreakpoint(physical, Emulator.Core.Debugging.BreakpointCondition.Parse("cpl == 1"));
+            engine.Continue();
+            var hit = engine.WaitForStopAfter(1, Wait)!;
+            Assert.Equal(StopKind.Breakpoint, hit.Kind);
+            Assert.Equal(kmain, hit.Eip);
+            Assert.Equal($"breakpoint at physical 0x{physical:x8} (linear 0x{kmain:x8}, hit 1)", hit.Detail);
+            Assert.Contains(engine.Breakpoints(), b => b.What == $"exec physical 0x{physical:x8} if cpl == 1" && b.Hits == 1);
+            Assert.True(engine.RemovePhysicalBreakpoint(physical));
+        }
+        finally
+        {
+            engine.Kill();
+            thread.Join(Wait);
+        }
+    }
+
     [Fact]
     public void APauseStopsARunningMachineAndKillEndsIt()
     {

@@ -1,3 +1,4 @@
+using Emulator.Core.Input;
 using Emulator.Core.Memory;
 using Emulator.Devices;
 
@@ -5,7 +6,8 @@ namespace Emulator.Tests.Devices;
 
 public class Kbc8042Tests
 {
-    private sealed class Rig
+    /// <summary>A controller on its own, with the ports as the guest sees them (shared with <see cref="Kbc8042KeyTests"/>).</summary>
+    internal sealed class Rig
     {
         public readonly PhysicalMemory Memory = new(2 * 1024 * 1024);
         public readonly FakeMachineControl Control = new();
@@ -18,6 +20,16 @@ public class Kbc8042Tests
         public void Data(byte d) => Kbc.WritePort(0x60, 1, d);
         public byte Status => (byte)Kbc.ReadPort(0x64, 1);
         public byte ReadData() => (byte)Kbc.ReadPort(0x60, 1);
+
+        public void Key(ushort code, bool down) => Kbc.KeyEvent(new KeyInput(code, down));
+
+        /// <summary>Reads the data port while the status says the output buffer is full.</summary>
+        public List<byte> Drain()
+        {
+            var bytes = new List<byte>();
+            while ((Status & Kbc8042.StatusOutputFull) != 0) bytes.Add(ReadData());
+            return bytes;
+        }
     }
 
     [Fact]

@@ -5,10 +5,10 @@ namespace Emulator.Tests.Host;
 
 public class CommandLineParserTests
 {
-    private static RunOptions Run(params string[] args) =>
+    internal static RunOptions Run(params string[] args) =>
         Assert.IsType<RunRequest>(CommandLineParser.Parse(args)).Options;
 
-    private static UsageException Error(params string[] args) =>
+    internal static UsageException Error(params string[] args) =>
         Assert.Throws<UsageException>(() => CommandLineParser.Parse(args));
 
     [Fact]
@@ -182,6 +182,28 @@ public class CommandLineParserTests
         Assert.Contains("bad value 'tcp::99999' for -gdb", Error("run", "-gdb", "tcp::99999").Message);
         Assert.Contains("bad value 'udp::1' for -gdb", Error("run", "-gdb", "udp::1").Message);
         Assert.Contains("option -s takes no value", Error("run", "-s=1").Message);
+    }
+
+    [Fact]
+    public void DebugTakesTheRunOptionsAndAPort()
+    {
+        var o = Run("debug", "-machine", "xen", "-append", "pv=ops", "-m", "64");
+        Assert.Equal(0, o.WebDebuggerPort);          // a free port
+        Assert.Equal("xen", o.MachineType);
+        Assert.Equal("pv=ops", o.Append);
+        Assert.Equal(64u, o.MemoryMiB);
+        Assert.Equal(8080, Run("debug", "--port", "8080").WebDebuggerPort);
+        Assert.Equal(8080, Run("debug", "--port=8080").WebDebuggerPort);
+        Assert.Null(Run("run").WebDebuggerPort);
+        Assert.Equal(new HelpRequest("debug"), CommandLineParser.Parse(["debug", "--help"]));
+        Assert.Equal(new HelpRequest("debug"), CommandLineParser.Parse(["help", "debug"]));
+
+        var taken = Error("debug", "--port", "70000");
+        Assert.Equal("bad value '70000' for --port: expected a port from 0 to 65535", taken.Message);
+        Assert.Equal("debug", taken.HelpTopic);
+        Assert.Equal("unknown option '--port'", Error("run", "--port", "1").Message);
+        Assert.Equal("emu debug serves the web debugger and starts paused: -s, -gdb and -S are for emu run", Error("debug", "-s").Message);
+        Assert.Equal("debug", Error("debug", "-bogus").HelpTopic);
     }
 
     [Fact]

@@ -33,6 +33,17 @@ public class EmuCliTests
     }
 
     [Fact]
+    public void DebugHelpDescribesThePageAndItsPort()
+    {
+        var (status, stdout, _) = Emu("debug", "--help");
+        Assert.Equal(0, status);
+        Assert.StartsWith("Usage: emu debug [the options of emu run] [--port N]", stdout);
+        foreach (var words in new[] { "--port N", "http://127.0.0.1:PORT", "hypercall log", "reverse step", "page-table walk" })
+            Assert.Contains(words, stdout);
+        Assert.Contains("emu debug [options]", Emu("--help").Stdout);
+    }
+
+    [Fact]
     public void Version()
     {
         var (status, stdout, _) = Emu("--version");
