@@ -30,6 +30,7 @@ public sealed class GdbSession
         _engine = engine;
         _log = log;
         _hypercalls = hypercalls;
+        hypercalls?.Listen(); // `monitor hypercalls` lists what happened since a debugger connected
     }
 
     /// <summary>Serves the connection until gdb detaches, kills, disconnects or the run ends.</summary>
