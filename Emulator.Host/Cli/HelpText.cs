@@ -212,7 +212,8 @@ public static class HelpText
                                 the machine at (keys enter at 1 ms polls of virtual time)
           -input-replay FILE    type the key events of FILE at their recorded instruction counts
                                 (lines "TICK key SCANCODE down|up", scan code in set 1 hex, e.g.
-                                "10000000 key 1e down"): the replayed run is the recorded one
+                                "10000000 key 1e down"; or a trace from -trace, whose input events
+                                are the same log): the replayed run is the recorded one
 
         Run control and diagnostics:
           --max-instructions N  stop after N instructions (exit status 124)

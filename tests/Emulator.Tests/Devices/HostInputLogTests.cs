@@ -100,4 +100,62 @@ public class HostInputLogTests
         Assert.Equal(2, delivered);
         Assert.Equal(InputLogFile.Header + Environment.NewLine, writer.ToString());
     }
+
+    [Fact]
+    public void ATracesInputEventsAreAnInputLog()
+    {
+        string trace = """
+            {"i":0,"type":"trace","version":1,"level":"boot"}
+            {"i":4959,"type":"console","text":"hello"}
+            {"i":10000000,"type":"input","device":"keyboard","scancode":"0x2d","action":"down"}
+            {"i":10100000,"type":"input","device":"keyboard","scancode":"0xe048","action":"up"}
+            {"i":20000000,"type":"end","reason":"instruction-limit","status":124,"message":"..."}
+            """;
+        Assert.Equal(new[]
+        {
+            new RecordedInput(10_000_000, new KeyInput(0x2D, true)), new RecordedInput(10_100_000, new KeyInput(0xE048, false)),
+        }, InputLogFile.Parse(new StringReader(trace)));
+    }
+
+    [Theory]
+    [InlineData("{\"i\":5,\"type\":\"input\",\"device\":\"keyboard\",\"scancode\":\"0x80\",\"action\":\"down\"}", "malformed input event")]
+    [InlineData("{\"i\":5,\"type\":\"input\",\"device\":\"mouse\",\"scancode\":\"0x1e\",\"action\":\"down\"}", "malformed input event")]
+    [InlineData("{\"i\":5,\"type\":", "not a JSON trace line")]
+    public void MalformedTraceLinesAreRejected(string line, string message)
+    {
+        var e = Assert.Throws<FormatException>(() => InputLogFile.Parse(new StringReader(line), "t.jsonl"));
+        Assert.StartsWith("t.jsonl:1: ", e.Message);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void AfterARestoreTheLoggedKeysReenterAndLiveKeysWaitForThem()
+    {
+        var clock = new VirtualClock();
+        var delivered = new List<(ulong, KeyInput)>();
+        var record = new StringWriter();
+        var log = new HostInputLog(clock, () => false, k => delivered.Add((clock.Now, k)), Serilog.Core.Logger.None);
+        log.RecordTo(record);
+        log.StartLive();
+        KeyInput a = new(0x1E, true), b = new(0x30, true), c = new(0x2E, true);
+        log.Post(a);
+        clock.AdvanceTo(150_000); // a enters at the poll at 100,000
+        var clockState = new Emulator.Core.Snapshots.SnapshotWriter();
+        var logState = new Emulator.Core.Snapshots.SnapshotWriter();
+        clock.SaveState(clockState);
+        log.SaveState(logState);
+        log.Post(b);
+        clock.AdvanceTo(250_000); // b enters at 200,000
+
+        // Back to 150,000 (the clock first: it drops every event, the log re-creates its own).
+        clock.LoadState(new Emulator.Core.Snapshots.SnapshotReader("clock", clockState.ToArray()));
+        log.LoadState(new Emulator.Core.Snapshots.SnapshotReader("input", logState.ToArray()));
+        Assert.Equal(1, log.InjectedCount);
+        log.Post(c); // typed while the machine re-executes: it waits until b has entered again
+        clock.AdvanceTo(450_000);
+        Assert.Equal(new[] { (100_000ul, a), (200_000ul, b), (200_000ul, b), (300_000ul, c) }, delivered);
+        Assert.Equal(new[] { new RecordedInput(100_000, a), new RecordedInput(200_000, b), new RecordedInput(300_000, c) }, log.Events);
+        Assert.Equal(new[] { InputLogFile.Header, "100000 key 1e down", "200000 key 30 down", "300000 key 2e down" },
+            record.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
 }

@@ -206,4 +206,21 @@ public class ToyKernelShellTests
         Assert.Contains("> echo before and after\nbefore and after\n> poweroff\nshell: powering off\n", whole.Stdout);
         Assert.Equal(whole.Stdout, first.Stdout + second.Stdout);
     }
+
+    [Fact]
+    public void TheTraceOfASessionReplaysItByteForByte()
+    {
+        using var files = new TempFiles();
+        string keys = ShellMachine.WriteScript(files, "echo from the trace\npoweroff\n");
+        string trace1 = files.PathOf("one.jsonl"), trace2 = files.PathOf("two.jsonl");
+        var first = CapturedCli.Emu("run", "-m", "32", "-append", "shell", "-input-replay", keys, "-trace", trace1);
+        var second = CapturedCli.Emu("run", "-m", "32", "-append", "shell", "-input-replay", trace1, "-trace", trace2);
+        Assert.Equal(0, first.Status);
+        Assert.Equal(0, second.Status);
+        Assert.Contains("> echo from the trace\nfrom the trace\n", first.Stdout);
+        Assert.Equal(first.Stdout, second.Stdout);
+        Assert.Equal(File.ReadAllBytes(trace1), File.ReadAllBytes(trace2));
+        Assert.Equal(ShellMachine.Script("echo from the trace\npoweroff\n").Count - 1, // the last release comes after the power-off
+            File.ReadLines(trace1).Count(l => l.Contains("\"type\":\"input\"")));
+    }
 }

@@ -110,6 +110,65 @@ public class DisplayWindowTests(ITestOutputHelper output)
         return (mismatches, lit, first);
     }
 
+    [XvfbFact(NeedsXdotool = true)]
+    public void KeysTypedIntoTheWindowReachTheShellAndTheRecordReplaysThem()
+    {
+        using var x = XvfbServer.Start();
+        x.UseForThisProcess();
+        var shell = new ShellMachine();
+        var record = new StringWriter();
+        shell.Input.RecordTo(record);
+        shell.Input.StartLive();
+        string title = $"emu test {Guid.NewGuid():N}";
+        using var window = GlDisplayWindow.Open(shell.Platform.Vga.CaptureScreen, shell.Input.Post, () => { }, PsfFont.LoadDefault(),
+            title, Logger.None);
+        Emulator.Core.Machine.MachineExit exit = default;
+        var machineThread = new Thread(() => exit = shell.Machine.Run(20_000_000_000)) { IsBackground = true };
+        machineThread.Start();
+        try
+        {
+            // The shell is ready (halted, waiting for keys) well before 5 million instructions.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!(shell.Machine.Cpu.Halted && shell.Machine.InstructionsRetired > 5_000_000) && DateTime.UtcNow < deadline) Thread.Sleep(10);
+
+            string windowId = Xdotool(x, "search", "--sync", "--name", title).Trim().Split('\n')[0];
+            Xdotool(x, "windowfocus", "--sync", windowId);
+            Xdotool(x, "type", "--delay", "20", "echo Typed, Shifted!");
+            Xdotool(x, "key", "Return");
+            Xdotool(x, "type", "--delay", "20", "poweroff");
+            Xdotool(x, "key", "Return");
+            Assert.True(machineThread.Join(TimeSpan.FromSeconds(60)), "the shell did not power off");
+        }
+        finally
+        {
+            shell.Machine.Interrupt(); // a failed test leaves no machine running
+            machineThread.Join(TimeSpan.FromSeconds(10));
+        }
+        Assert.Equal(Emulator.Core.Machine.ExitKind.PowerOff, exit.Kind);
+        string serial = shell.Serial;
+        Assert.Contains("> echo Typed, Shifted!\nTyped, Shifted!\n> poweroff\nshell: powering off\n", serial);
+
+        // The record replays the session exactly.
+        var replay = new ShellMachine();
+        replay.Input.Replay(Emulator.Core.Input.InputLogFile.Parse(new StringReader(record.ToString())));
+        Assert.Equal(Emulator.Core.Machine.ExitKind.PowerOff, replay.Machine.Run(20_000_000_000).Kind);
+        Assert.Equal(serial, replay.Serial);
+        Assert.Equal(shell.Machine.InstructionsRetired, replay.Machine.InstructionsRetired);
+    }
+
+    private static string Xdotool(XvfbServer x, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(XvfbServer.FindExecutable("xdotool")!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["DISPLAY"] = x.Display;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        string error = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(30_000), $"xdotool {string.Join(' ', args)} did not finish");
+        Assert.True(p.ExitCode == 0, $"xdotool {string.Join(' ', args)}: exit {p.ExitCode} {error}");
+        return output;
+    }
+
     [XvfbFact]
     public void EmuRunWithTheGlDisplayRunsTheReplayedSession()
     {
