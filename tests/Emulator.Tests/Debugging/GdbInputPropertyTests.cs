@@ -81,7 +81,8 @@ public sealed class GdbInputPropertyTests
             Gen.Select(Gen.Int[-2, 80], Gen.Char[Hex].Array[0, 20], (r, v) => $"{r:x}={new string(v)}"),
             Gen.OneOf(Gen.Const("where"), Gen.Const("info"), Gen.Const("help"), Gen.Const("break-port 70"), Gen.Const("break-port 1ffff"),
                     Gen.Const("break-vector 300"), Gen.Const("walk zz"), Gen.Const("walk 0xffffffff"), Gen.Const("break eax=="), Gen.Const("break 0x100 if"),
-                    Gen.Const("break-hypercall nonsense"), Gen.Const("break"), Gen.Const("walk"))
+                    Gen.Const("break-hypercall nonsense"), Gen.Const("break"), Gen.Const("walk"),
+                    Gen.Const("hypercalls"), Gen.Const("hypercalls 0"), Gen.Const("hypercalls -1"), Gen.Const("hypercalls 2147483647"), Gen.Const("hypercalls zz"))
                 .Select(m => Convert.ToHexString(Encoding.UTF8.GetBytes(m)).ToLowerInvariant()),
             Gen.Char[(char)32, (char)126].Array[0, 60].Select(c => new string(c))),
         (command, args) => command + args);
