@@ -41,6 +41,7 @@ public static class HelpText
           emu bench [options]      measure the emulator's speed, MIPS per workload (see `emu bench --help`)
           emu fuzz hypercalls      fuzz the hypervisor's hypercalls, auditing the PV MMU (`emu fuzz --help`)
           emu fuzz cpu             run random code on a bare CPU, checking that nothing escapes to the host
+          emu fuzz diff            compare the CPU with QEMU instruction by instruction (differential testing)
           emu --help               show this help
           emu run --help           show the options of `emu run`
           emu --version            show the version
@@ -53,6 +54,7 @@ public static class HelpText
     public const string Fuzz = """
         Usage: emu fuzz hypercalls [--seed S] [--count N] [--audit-every K]
                emu fuzz cpu [--seed S] [--count N]
+               emu fuzz diff [--seed S] [--count N] [--bits 16|32|both] [--ring 0|3|both]
 
         Acts for a hostile PV guest on a domain built from the hostile guest (guests/build/hostile.elf,
         or the directory named by EMU_GUESTS): issues seeded random and mutated mmu_update, mmuext_op,
@@ -83,9 +85,27 @@ public static class HelpText
         after a CR3 load no non-global entry. Faults and triple faults are counted, not findings; each
         finding prints its case, set-up and code bytes. Exit status 0 none found, 1 found.
 
+        emu fuzz diff runs N generated cases (default 10000) on this interpreter and on qemu-system-i386
+        (TCG, found on PATH, driven through its gdb stub), in protected mode with paging off, 16- or
+        32-bit code at ring 0 or 3 (--bits and --ring pick; cases alternate between the modes chosen,
+        both by default). A case is up to 12 straight-line units: ALU, shifts and rotates, SHLD/SHRD,
+        MUL/IMUL/DIV/IDIV (divisors that cannot overflow, now and then zero), INC/DEC/NEG/NOT, BT*,
+        BSF/BSR, SETcc, CMOVcc, MOVZX/MOVSX, XCHG/XADD/CMPXCHG, BSWAP, MOV, LEA, string instructions
+        with and without REP, PUSH/POP/PUSHA/POPA/PUSHF/POPF, ENTER/LEAVE, flag instructions, BCD,
+        XLAT, segment loads, LAR/LSL/VERR/VERW/ARPL, SGDT/SIDT/SLDT/STR/SMSW, privileged instructions
+        (#GP at ring 3), INT n/INT3/INTO/UD2/BOUND; memory operands address a scratch page through
+        16- and 32-bit addressing. After every instruction the general registers, EIP, EFLAGS (less
+        the flags the SDM leaves undefined for that instruction), the selectors and 768 bytes of
+        stack and scratch memory are compared; a case ends at its last instruction or once an
+        exception has been delivered (the exception frame is compared too). Each mismatch is shrunk
+        to the fewest units that still show it and printed with the initial registers, the code as
+        assembly and hex bytes. Exit status 0 no mismatch, 1 mismatches, 2 bad command line or QEMU
+        missing (Debian: apt-get install qemu-system-x86) or failing.
+
         Examples:
           emu fuzz hypercalls --seed 1 --count 1000000
           emu fuzz cpu --seed 1 --count 200000
+          emu fuzz diff --seed 1 --count 100000
         """;
 
     public const string Bench = """

@@ -31,10 +31,11 @@ public static class DiffFuzzCommand
         var modes = request.Bits.SelectMany(b => request.Rings.Select(r => new DiffMode(b, r))).ToList();
         var clock = Stopwatch.StartNew();
         DiffCampaignResult result;
+        QemuDiffCpu? qemu = null;
         try
         {
             using var ours = new InterpreterDiffCpu();
-            using var qemu = QemuDiffCpu.Start(qemuPath);
+            qemu = QemuDiffCpu.Start(qemuPath);
             console.Stderr.WriteLine($"emu: fuzz diff: seed {request.Seed}, {request.Count} cases, modes {string.Join(", ", modes)}, against {qemuPath}");
             result = new DifferentialCampaign(ours, qemu, request.Seed, modes).Run(request.Count,
                 (done, compared) => console.Stderr.WriteLine($"emu: fuzz diff: {done} cases, {compared} instructions compared, {clock.Elapsed.TotalSeconds:F1} s"),
@@ -43,8 +44,13 @@ public static class DiffFuzzCommand
         catch (GdbRemoteException e)
         {
             Log.Error(e, "fuzz diff: QEMU's gdb stub failed");
-            console.Stderr.WriteLine($"emu: fuzz diff: {e.Message}");
+            string said = qemu?.Stderr ?? "";
+            console.Stderr.WriteLine($"emu: fuzz diff: {e.Message}{(said.Length > 0 ? $" (QEMU: {said})" : "")}");
             return ExitStatus.Usage;
+        }
+        finally
+        {
+            qemu?.Dispose();
         }
         clock.Stop();
         var inv = CultureInfo.InvariantCulture;

@@ -34,13 +34,18 @@ public sealed class QemuDiffCpu : IDiffCpu
 
     private readonly Process _process;
     private readonly GdbRemoteClient _gdb;
+    private readonly StringBuilder _stderr;
 
     public string Name => "qemu";
 
-    private QemuDiffCpu(Process process, GdbRemoteClient gdb)
+    /// <summary>What QEMU wrote on stderr so far (its reason, when it ended on its own).</summary>
+    public string Stderr { get { lock (_stderr) return _stderr.ToString().Trim(); } }
+
+    private QemuDiffCpu(Process process, GdbRemoteClient gdb, StringBuilder stderr)
     {
         _process = process;
         _gdb = gdb;
+        _stderr = stderr;
     }
 
     /// <summary>Starts QEMU and brings it to flat protected mode with the tables in place.</summary>
@@ -83,7 +88,7 @@ public sealed class QemuDiffCpu : IDiffCpu
                 Thread.Sleep(50);
             }
         }
-        var qemu = new QemuDiffCpu(process, new GdbRemoteClient(client, Timeout));
+        var qemu = new QemuDiffCpu(process, new GdbRemoteClient(client, Timeout), stderr);
         try { qemu.Boot(); }
         catch
         {

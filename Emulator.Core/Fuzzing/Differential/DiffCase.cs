@@ -36,6 +36,8 @@ public sealed class DiffCase
                 var insn = original;
                 uint ip = DiffLayout.CodeBase + (uint)code.Count;
                 int start = code.Count;
+                if (insn.FlowControl == FlowControl.ConditionalBranch) // Jcc, LOOP/LOOPcc, JCXZ/JECXZ
+                    AimAtTheNextInstruction(ref insn, ip, mode.Bits);
                 encoder.Encode(insn, ip);
                 var bytes = code.GetRange(start, code.Count - start).ToArray();
                 var decoded = Decoder.Create(mode.Bits, new ByteArrayCodeReader(bytes), ip).Decode();
@@ -43,6 +45,21 @@ public sealed class DiffCase
             }
         Code = code.ToArray();
         Instructions = encoded;
+    }
+
+    /// <summary>A branch (the generator makes them only for this) is aimed at the instruction after it: its length does not depend on the target.</summary>
+    private static void AimAtTheNextInstruction(ref Instruction insn, uint ip, int bits)
+    {
+        SetTarget(ref insn, ip);
+        int length = (int)Encoder.Create(bits, new CodeBytes(new List<byte>())).Encode(insn, ip);
+        SetTarget(ref insn, ip + (uint)length);
+    }
+
+    private static void SetTarget(ref Instruction insn, uint target)
+    {
+        if (insn.Op0Kind == OpKind.NearBranch16) insn.NearBranch16 = (ushort)target;
+        else if (insn.Op0Kind == OpKind.NearBranch32) insn.NearBranch32 = target;
+        else throw new InvalidOperationException($"{insn.Code}: operand {insn.Op0Kind} is not a near branch");
     }
 
     /// <summary>The same initial state with only the given units (for shrinking a mismatch).</summary>

@@ -182,8 +182,10 @@ public sealed class DiffCaseGenerator
         var setup = new List<Instruction>();
         var avoid = new HashSet<Register>();
         Instruction subject;
-        switch (_random.Below(27))
+        switch (_random.Below(29))
         {
+            case 27: subject = Branch(bits, setup); break;
+            case 28: subject = Instruction.Create(Code.Cmpxchg8b_m64, Memory(bits, setup, avoid)); break;
             case 24 or 25: subject = SystemOp(mode, setup, avoid); break;
             case 26: subject = FrameOp(mode, setup, avoid); break;
             case 0 or 1 or 2: subject = Alu(bits, setup, avoid); break;
@@ -265,8 +267,38 @@ public sealed class DiffCaseGenerator
                 break;
             }
         }
+        // LOCK now and then on a read-modify-write of memory. (Not on register forms, which must raise
+        // #UD: some of those make QEMU 7.2's TCG abort with "tcg fatal error".)
+        if (Lockable.Contains(subject.Mnemonic) && subject.Op0Kind == OpKind.Memory && _random.Chance(8)) subject.HasLockPrefix = true;
         setup.Add(subject);
         return setup;
+    }
+
+    private static readonly HashSet<Mnemonic> Lockable = new()
+    {
+        Mnemonic.Add, Mnemonic.Adc, Mnemonic.And, Mnemonic.Btc, Mnemonic.Btr, Mnemonic.Bts, Mnemonic.Cmpxchg, Mnemonic.Cmpxchg8b,
+        Mnemonic.Dec, Mnemonic.Inc, Mnemonic.Neg, Mnemonic.Not, Mnemonic.Or, Mnemonic.Sbb, Mnemonic.Sub, Mnemonic.Xor, Mnemonic.Xadd, Mnemonic.Xchg,
+    };
+
+    /// <summary>The target a generated branch gets: <see cref="DiffCase"/> points it at the instruction after the branch.</summary>
+    public const uint NextInstruction = 0xFFFF_FFF0;
+
+    /// <summary>
+    /// LOOP/LOOPE/LOOPNE, JCXZ/JECXZ (CX or ECX by the address size) and Jcc, all aimed at the next
+    /// instruction: taken or not, the code stays straight, and the count register and EIP are compared.
+    /// </summary>
+    private Instruction Branch(int bits, List<Instruction> setup)
+    {
+        bool otherAddressSize = _random.Chance(30);
+        bool ecx = (bits == 32) != otherAddressSize;
+        if (_random.Chance(60)) setup.Add(MovImm(ecx ? Register.ECX : Register.CX, _random.Below(3)));
+        Code code = _random.Below(3) switch
+        {
+            0 => C($"{_random.Pick(new[] { "Loop", "Loope", "Loopne" })}_rel8_{bits}_{(ecx ? "ECX" : "CX")}"),
+            1 => C($"{(ecx ? "Jecxz" : "Jcxz")}_rel8_{bits}"),
+            _ => _random.Chance(50) ? C($"J{_random.Pick(Conditions)}_rel8_{bits}") : C(bits == 16 ? $"J{_random.Pick(Conditions)}_rel16" : $"J{_random.Pick(Conditions)}_rel32_32"),
+        };
+        return Instruction.CreateBranch(code, NextInstruction);
     }
 
     private Instruction Alu(int bits, List<Instruction> setup, HashSet<Register> avoid)
