@@ -180,15 +180,22 @@ public sealed class WebDebuggerProtocolTests
         page.Request("breakHypercall", new() { ["what"] = "1" });
         page.Request("breakPort", new() { ["port"] = "0x3f8" });
         page.Request("breakVector", new() { ["vector"] = 14 });
+        page.Request("break", new() { ["address"] = "0x200000", ["space"] = "physical" });
+        page.Request("watch", new() { ["address"] = "0xb8000", ["length"] = 4000, ["space"] = "physical" });
         var all = page.Request("watch", new() { ["address"] = $"0x{XenStart:x}", ["length"] = 4 });
-        Assert.Equal([$"exec 0x{XenStart:x8} if eax == 1", "port 0x03f8", "vector 14", $"write 0x{XenStart:x8} (4 bytes)", "hypercall mmu_update"], Listed(all));
+        Assert.Equal([$"exec 0x{XenStart:x8} if eax == 1", "exec physical 0x00200000", "port 0x03f8", "vector 14",
+            "write physical 0x000b8000 (4000 bytes)", $"write 0x{XenStart:x8} (4 bytes)", "hypercall mmu_update"], Listed(all));
         Assert.Equal(Listed(all), Listed(page.Request("breakpoints")));
 
         page.Request("unbreak", new() { ["address"] = XenStart });
         page.Request("unbreakHypercall", new() { ["what"] = "mmu_update" });
         page.Request("unbreakPort", new() { ["port"] = 1016 });
         page.Request("unbreakVector", new() { ["vector"] = "0xe" });
+        page.Request("unbreak", new() { ["address"] = 0x200000, ["space"] = "physical" });
+        page.Request("unwatch", new() { ["address"] = 0xb8000, ["length"] = 4000, ["space"] = "physical" });
         Assert.Empty(Listed(page.Request("unwatch", new() { ["address"] = $"0x{XenStart:x}", ["length"] = "4" })));
+        Assert.Equal("\"space\" must be virtual or physical", ErrorOf(page.Request("break", new() { ["address"] = 1, ["space"] = "io" })));
+        Assert.Equal("cannot watch that range: 1 to 1048576 bytes, not past 4 GiB", ErrorOf(page.Request("watch", new() { ["address"] = "0xffffff00", ["length"] = 4096, ["space"] = "physical" })));
         Assert.Equal("no breakpoint at that address", ErrorOf(page.Request("unbreak", new() { ["address"] = XenStart })));
         Assert.Equal("no hypercall breakpoint on mmu_update", ErrorOf(page.Request("unbreakHypercall", new() { ["what"] = "1" })));
 
