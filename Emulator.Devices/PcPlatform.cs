@@ -42,7 +42,7 @@ public sealed class PcPlatform
         Com1 = new Uart16550(Uart16550.Com1Base, Uart16550.Com1Irq, Pic, clock, ToSink(options.SerialOutput), log);
         Rtc = new CmosRtc(clock, Pic, memory.RamSize, options.RtcBaseTime, log);
         Kbc = new Kbc8042(memory, machine, Pic, log);
-        Input = new HostInputLog(clock, () => machine.Cpu.Halted, Kbc.KeyEvent);
+        Input = new HostInputLog(clock, () => machine.Cpu.Halted, Kbc.KeyEvent, log);
         SystemControlA = new SystemControlPortA(memory, machine);
         Vga = new VgaText(memory, clock);
         DebugConsole = new DebugConsole(ToSink(options.DebugConsoleOutput));

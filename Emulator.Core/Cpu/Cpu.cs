@@ -504,11 +504,14 @@ public sealed unsafe partial class Cpu
     public int PeekMemory(uint linear, Span<byte> bytes)
     {
         int n = 0;
+        bool quiet = Memory.QuietReads;
+        Memory.QuietReads = true; // the debugger looking is not the guest reading
         for (; n < bytes.Length; n++)
         {
             if (!Mmu.Probe(linear + (uint)n, out uint phys)) break;
             bytes[n] = Memory.Read8(phys);
         }
+        Memory.QuietReads = quiet;
         return n;
     }
 

@@ -46,6 +46,6 @@ internal sealed class GuestCodeReader : CodeReader
             Pages++;
         }
         _linear = lin + 1;
-        return _cpu.Memory.Read8(_pagePhys | (lin & 0xFFF));
+        return _cpu.Memory.ReadCode8(_pagePhys | (lin & 0xFFF));
     }
 }

@@ -31,9 +31,13 @@ public sealed partial class DebugEngine
     private readonly Dictionary<uint, long> _physicalBreakpoints = new();   // physical address -> hits
     private readonly Dictionary<uint, BreakpointCondition> _physicalConditions = new();
 
-    /// <summary>A write watch over a linear or physical range, as per-page pieces of physical memory.</summary>
-    private sealed record WriteWatch(uint Address, uint Length, bool Physical, (uint Physical, uint Offset, uint Length)[] Pieces);
-    private readonly List<WriteWatch> _watches = new();
+    /// <summary>A watch over a linear or physical range, as per-page pieces of physical memory.</summary>
+    private sealed record MemoryWatch(uint Address, uint Length, bool Physical, WatchKind Kind, (uint Physical, uint Offset, uint Length)[] Pieces)
+    {
+        public bool OnWrites => Kind != WatchKind.Read;
+        public bool OnReads => Kind != WatchKind.Write;
+    }
+    private readonly List<MemoryWatch> _watches = new();
 
     /// <summary>The longest range one watch may cover (each of its pages is watched).</summary>
     public const uint MaxWatchLength = 1 << 20;
@@ -52,6 +56,7 @@ public sealed partial class DebugEngine
         Cpu = cpu;
         cpu.Debugger = this;
         cpu.Memory.DebugWatchWrite += OnWatchedWrite;
+        cpu.Memory.DebugWatchRead += OnWatchedRead;
         if (hypervisor != null) hypervisor.HypercallCompleted += OnHypercall;
     }
 
@@ -243,7 +248,8 @@ public sealed partial class DebugEngine
                 all.Add((_physicalConditions.TryGetValue(a, out var c) ? $"exec physical 0x{a:x8} if {c.Text}" : $"exec physical 0x{a:x8}", h));
             foreach (var (p, h) in _ports) all.Add(($"port 0x{p:x4}", h));
             foreach (var (v, h) in _vectors) all.Add(($"vector {v}", h));
-            foreach (var w in _watches) all.Add(($"write {(w.Physical ? "physical " : "")}0x{w.Address:x8} ({w.Length} bytes)", 0));
+            foreach (var w in _watches)
+                all.Add(($"{WatchWord(w.Kind)} {(w.Physical ? "physical " : "")}0x{w.Address:x8} ({w.Length} bytes)", 0));
             return all;
         }
     }
@@ -287,16 +293,30 @@ public sealed partial class DebugEngine
     /// pages) where the current page tables map it. False when a page of it is unmapped or the range
     /// is empty, too long or wraps.
     /// </summary>
-    public bool AddWriteWatch(uint linear, uint length) => AddWatch(linear, length, physical: false);
+    public bool AddWriteWatch(uint linear, uint length) => AddWatch(linear, length, physical: false, WatchKind.Write);
 
-    public bool RemoveWriteWatch(uint linear, uint length) => RemoveWatch(linear, length, physical: false);
+    public bool RemoveWriteWatch(uint linear, uint length) => RemoveWatch(linear, length, physical: false, WatchKind.Write);
 
     /// <summary>Watches writes to physical [address, address+length), whatever maps it (the hypervisor's and DMA-like writes included).</summary>
-    public bool AddPhysicalWriteWatch(uint physical, uint length) => AddWatch(physical, length, physical: true);
+    public bool AddPhysicalWriteWatch(uint physical, uint length) => AddWatch(physical, length, physical: true, WatchKind.Write);
 
-    public bool RemovePhysicalWriteWatch(uint physical, uint length) => RemoveWatch(physical, length, physical: true);
+    public bool RemovePhysicalWriteWatch(uint physical, uint length) => RemoveWatch(physical, length, physical: true, WatchKind.Write);
 
-    private bool AddWatch(uint address, uint length, bool physical)
+    /// <summary>
+    /// Watches reads (<see cref="WatchKind.Read"/>) or reads and writes (<see cref="WatchKind.Access"/>)
+    /// of a linear (or physical) RAM range: gdb's rwatch and awatch. Instruction fetches and page
+    /// walks are not data reads and never hit (as with x86 debug registers); the hypervisor's reads
+    /// on the guest's behalf do. False for ROM, MMIO and unmapped pages.
+    /// </summary>
+    public bool AddReadWatch(uint address, uint length, WatchKind kind = WatchKind.Read, bool physical = false) =>
+        kind != WatchKind.Write && AddWatch(address, length, physical, kind);
+
+    public bool RemoveReadWatch(uint address, uint length, WatchKind kind = WatchKind.Read, bool physical = false) =>
+        kind != WatchKind.Write && RemoveWatch(address, length, physical, kind);
+
+    private static string WatchWord(WatchKind kind) => kind switch { WatchKind.Write => "write", WatchKind.Read => "read", _ => "access" };
+
+    private bool AddWatch(uint address, uint length, bool physical, WatchKind kind)
     {
         if (length == 0 || length > MaxWatchLength || (ulong)address + length > 1ul << 32) return false;
         lock (_gate)
@@ -311,18 +331,28 @@ public sealed partial class DebugEngine
                 pieces.Add((frame, offset, piece));
                 offset += piece;
             }
-            var watch = new WriteWatch(address, length, physical, pieces.ToArray());
+            var watch = new MemoryWatch(address, length, physical, kind, pieces.ToArray());
+            if (watch.OnReads)
+            {
+                for (int i = 0; i < watch.Pieces.Length; i++)
+                    if (!Cpu.Memory.WatchDebugReads(watch.Pieces[i].Physical, watch.Pieces[i].Length))
+                    {
+                        for (int j = 0; j < i; j++) Cpu.Memory.UnwatchDebugReads(watch.Pieces[j].Physical, watch.Pieces[j].Length);
+                        return false; // not RAM
+                    }
+            }
+            if (watch.OnWrites)
+                foreach (var (frame, _, piece) in watch.Pieces) Cpu.Memory.WatchDebugRange(frame, piece);
             _watches.Add(watch);
-            foreach (var (frame, _, piece) in watch.Pieces) Cpu.Memory.WatchDebugRange(frame, piece);
             return true;
         }
     }
 
-    private bool RemoveWatch(uint address, uint length, bool physical)
+    private bool RemoveWatch(uint address, uint length, bool physical, WatchKind kind)
     {
         lock (_gate)
         {
-            int k = _watches.FindIndex(w => w.Address == address && w.Length == length && w.Physical == physical);
+            int k = _watches.FindIndex(w => w.Address == address && w.Length == length && w.Physical == physical && w.Kind == kind);
             if (k < 0) return false;
             Unwatch(_watches[k]);
             _watches.RemoveAt(k);
@@ -330,9 +360,13 @@ public sealed partial class DebugEngine
         }
     }
 
-    private void Unwatch(WriteWatch w)
+    private void Unwatch(MemoryWatch w)
     {
-        foreach (var (frame, _, piece) in w.Pieces) Cpu.Memory.UnwatchDebugRange(frame, piece);
+        foreach (var (frame, _, piece) in w.Pieces)
+        {
+            if (w.OnWrites) Cpu.Memory.UnwatchDebugRange(frame, piece);
+            if (w.OnReads) Cpu.Memory.UnwatchDebugReads(frame, piece);
+        }
     }
 
     // ---- Memory for front ends (the machine stopped) -------------------------------------------
@@ -458,19 +492,23 @@ public sealed partial class DebugEngine
         }
     }
 
-    private void OnWatchedWrite(uint physical, int size)
+    private void OnWatchedWrite(uint physical, int size) => OnWatchedAccess(physical, size, write: true);
+
+    private void OnWatchedRead(uint physical, int size) => OnWatchedAccess(physical, size, write: false);
+
+    private void OnWatchedAccess(uint physical, int size, bool write)
     {
         if (_frontEndWriting) return;
         lock (_gate)
         {
             foreach (var w in _watches)
                 foreach (var (frame, offset, piece) in w.Pieces)
-                    if (physical < frame + piece && physical + (uint)size > frame)
+                    if ((write ? w.OnWrites : w.OnReads) && physical < frame + piece && physical + (uint)size > frame)
                     {
-                        // Reported after the writing instruction, with the address the debugger asked for.
+                        // Reported after the accessing instruction, with the address the debugger asked for.
                         uint at = w.Address + offset + (physical > frame ? physical - frame : 0);
                         _pending ??= new DebugStop(StopKind.Watchpoint, LinearEip(), Cpu.Clock.Now,
-                            $"write to {(w.Physical ? "physical " : "")}0x{at:x8}") { WatchAddress = w.Address };
+                            $"{(write ? "write to" : "read of")} {(w.Physical ? "physical " : "")}0x{at:x8}") { WatchAddress = w.Address, Watch = w.Kind };
                         Rearm();
                         return;
                     }

@@ -24,12 +24,25 @@ public enum StopKind
 /// <summary>One stop: its kind, where (linear EIP) and when (virtual time), and what it was about.</summary>
 public sealed record DebugStop(StopKind Kind, uint Eip, ulong Tick, string Detail)
 {
+    /// <summary>For a watchpoint: what kind of watch it was (gdb: watch, rwatch, awatch).</summary>
+    public WatchKind Watch { get; init; }
     /// <summary>For a watchpoint: the watched linear address that was written.</summary>
     public uint? WatchAddress { get; init; }
     /// <summary>A reverse execution stopped because the recorded history begins here (gdb: replaylog:begin).</summary>
     public bool HistoryStart { get; init; }
     /// <summary>For <see cref="StopKind.Exited"/>: the exit status of the run.</summary>
     public int ExitStatus { get; init; }
+}
+
+/// <summary>What a memory watch stops on.</summary>
+public enum WatchKind
+{
+    /// <summary>Writes (gdb's watch, Z2).</summary>
+    Write,
+    /// <summary>Data reads (gdb's rwatch, Z3).</summary>
+    Read,
+    /// <summary>Reads and writes (gdb's awatch, Z4).</summary>
+    Access,
 }
 
 /// <summary>The kinds of event the machine can run until (<see cref="DebugEngine.RunUntil"/>).</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Emulator.Core.Snapshots;
 using Emulator.Core.Timing;
+using Serilog;
 
 namespace Emulator.Core.Input;
 
@@ -32,6 +33,7 @@ public sealed class HostInputLog : ISnapshotState
     private readonly VirtualClock _clock;
     private readonly Func<bool> _cpuIdle;
     private readonly Action<KeyInput> _deliver;
+    private readonly ILogger _log;
     private readonly ConcurrentQueue<KeyInput> _queue = new();
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly Action _pollCallback, _injectCallback;
@@ -51,8 +53,9 @@ public sealed class HostInputLog : ISnapshotState
     /// <param name="clock">The machine's virtual clock.</param>
     /// <param name="cpuIdle">True while the CPU is halted (read on the machine thread at a poll).</param>
     /// <param name="deliver">Hands one event to the device (the keyboard); called on the machine thread.</param>
-    public HostInputLog(VirtualClock clock, Func<bool> cpuIdle, Action<KeyInput> deliver)
+    public HostInputLog(VirtualClock clock, Func<bool> cpuIdle, Action<KeyInput> deliver, ILogger? log = null)
     {
+        _log = log ?? Serilog.Log.Logger;
         _clock = clock;
         _cpuIdle = cpuIdle;
         _deliver = deliver;
@@ -153,8 +156,17 @@ public sealed class HostInputLog : ISnapshotState
             _reported = index + 1;
             if (_record != null)
             {
-                _record.WriteLine(InputLogFile.FormatLine(e));
-                _record.Flush();
+                try
+                {
+                    _record.WriteLine(InputLogFile.FormatLine(e));
+                    _record.Flush();
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+                {
+                    // The run goes on; only the record is incomplete.
+                    _log.Error("Recording the input log failed at instruction {Tick}: {Message}; recording stopped", e.Tick, ex.Message);
+                    _record = null;
+                }
             }
             Injected?.Invoke(e);
         }

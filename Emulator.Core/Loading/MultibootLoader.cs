@@ -110,6 +110,7 @@ public static class MultibootLoader
 
         for (int n = 0; n < segments.Count; n++)
             CheckSegmentPlacement(segments[n], n, memory, infoEnd, kernelPath);
+        CheckSegmentsApart(segments, kernelPath);
 
         foreach (var s in segments)
             log.Debug("{Kernel}: segment 0x{Start:X8}-0x{End:X8} ({File} bytes from the file)", kernelPath, s.PhysicalAddress, s.End, s.FileBytes.Length);
@@ -196,6 +197,23 @@ public static class MultibootLoader
         if (start < infoEnd && end > MultibootLayout.InfoAreaBase)
             throw new LoadException(kernelPath,
                 $"{range} overlaps the multiboot information area 0x{MultibootLayout.InfoAreaBase:X8}-0x{infoEnd - 1:X8}");
+    }
+
+    /// <summary>
+    /// Two segments that share bytes of memory make the image ambiguous (which one's bytes win?): refused,
+    /// as QEMU refuses overlapping ROM regions ("rom: requested regions overlap").
+    /// </summary>
+    private static void CheckSegmentsApart(List<MultibootSegment> segments, string kernelPath)
+    {
+        var order = Enumerable.Range(0, segments.Count).OrderBy(n => segments[n].PhysicalAddress).ToList();
+        for (int k = 1; k < order.Count; k++)
+        {
+            var a = segments[order[k - 1]];
+            var b = segments[order[k]];
+            if (b.PhysicalAddress < a.End)
+                throw new LoadException(kernelPath,
+                    $"segments {Math.Min(order[k - 1], order[k])} and {Math.Max(order[k - 1], order[k])} overlap in memory (0x{a.PhysicalAddress:X8}-0x{a.End - 1:X8} and 0x{b.PhysicalAddress:X8}-0x{(ulong)b.PhysicalAddress + b.MemorySize - 1:X8})");
+        }
     }
 
     /// <summary>

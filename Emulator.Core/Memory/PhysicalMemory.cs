@@ -15,7 +15,9 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
     public const uint PageSize = 1u << PageShift;
     private const int PageCount = 1 << (32 - PageShift);
 
-    private enum PageKind : byte { Ram = 0, Rom = 1, Mmio = 2, Unmapped = 3 }
+    // RamReadWatched: RAM holding a debugger read watch; every access to it takes the slow path, so
+    // plain RAM pays nothing for the feature.
+    private enum PageKind : byte { Ram = 0, Rom = 1, Mmio = 2, Unmapped = 3, RamReadWatched = 4 }
 
     private readonly byte[] _ram;
     private readonly PageKind[] _kind = new PageKind[PageCount];
@@ -103,7 +105,7 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
         ulong end = (ulong)addr + length;
         if (end > (ulong)_ram.Length) return false;
         for (ulong a = addr & ~(ulong)(PageSize - 1); a < end; a += PageSize)
-            if (_kind[a >> PageShift] != PageKind.Ram) return false;
+            if (_kind[a >> PageShift] is not (PageKind.Ram or PageKind.RamReadWatched)) return false;
         return true;
     }
 
@@ -245,6 +247,44 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
         _watch[pfn] &= unchecked((byte)~DebugWatch);
     }
 
+    // ---- Debugger read watches -----------------------------------------------------------------
+
+    private readonly Dictionary<uint, int> _readWatchesPerPage = new();
+
+    /// <summary>A read of a page holding a debugger read watch (the debugger checks the range).</summary>
+    public event Action<uint, int>? DebugWatchRead;
+
+    /// <summary>While set, reads do not report to <see cref="DebugWatchRead"/> (page walks: x86 data breakpoints never see them).</summary>
+    public bool QuietReads;
+
+    /// <summary>Reports reads of [addr, addr+length) (within one RAM page) through <see cref="DebugWatchRead"/>; false for ROM, MMIO and holes.</summary>
+    public bool WatchDebugReads(uint addr, uint length)
+    {
+        uint pfn = (addr & A20Mask) >> PageShift;
+        if (_kind[pfn] is not (PageKind.Ram or PageKind.RamReadWatched)) return false;
+        _readWatchesPerPage[pfn] = _readWatchesPerPage.GetValueOrDefault(pfn) + 1;
+        _kind[pfn] = PageKind.RamReadWatched;
+        return true;
+    }
+
+    public void UnwatchDebugReads(uint addr, uint length)
+    {
+        uint pfn = (addr & A20Mask) >> PageShift;
+        if (!_readWatchesPerPage.TryGetValue(pfn, out int n)) return;
+        if (n > 1) { _readWatchesPerPage[pfn] = n - 1; return; }
+        _readWatchesPerPage.Remove(pfn);
+        _kind[pfn] = PageKind.Ram;
+    }
+
+    /// <summary>An instruction-fetch read: as <see cref="Read8"/>, but never a read-watch hit (fetches are not data reads).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte ReadCode8(uint addr)
+    {
+        addr &= A20Mask;
+        if (addr < (uint)_ram.Length && _kind[addr >> PageShift] is PageKind.Ram or PageKind.RamReadWatched) return _ram[addr];
+        return (byte)ReadSlow(addr, 1);
+    }
+
     /// <summary>The page walker's accessed/dirty update of an entry: invalidates decoded code like any write, but is no page-table store.</summary>
     public void WriteEntryFlags32(uint addr, uint value)
     {
@@ -363,6 +403,9 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
         {
             case PageKind.Ram:
                 return _ram[addr];
+            case PageKind.RamReadWatched:
+                if (!QuietReads) DebugWatchRead?.Invoke(addr, size);
+                return _ram[addr];
             case PageKind.Rom:
                 {
                     var (b, data) = _roms[_region[p]];
@@ -384,6 +427,7 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
         switch (_kind[p])
         {
             case PageKind.Ram:
+            case PageKind.RamReadWatched:
                 NotifyWrite(addr, 1, value & 0xFF);
                 _ram[addr] = (byte)value;
                 break;

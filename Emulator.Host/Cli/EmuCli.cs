@@ -40,6 +40,7 @@ public static class EmuCli
                 return BenchCommand.Execute(b, console);
             case FuzzRequest f: return FuzzCommand.Execute(f, console);
             case CpuFuzzRequest c: return FuzzCommand.ExecuteCpu(c, console);
+            case DiffFuzzRequest d: return DiffFuzzCommand.Execute(d, console);
             default:
                 throw new InvalidOperationException($"unhandled request {request}");
         }

@@ -205,7 +205,7 @@ public static class HelpText
           -s                    serve the gdb remote protocol on 127.0.0.1:1234 (as QEMU's -s)
           -gdb tcp::PORT        ... on 127.0.0.1:PORT (0: a free port; the port is printed on stderr)
           -S                    do not start the CPU until the debugger continues it (needs -s or -gdb)
-                                gdb: target remote 127.0.0.1:PORT; breakpoints, watchpoints (write),
+                                gdb: target remote 127.0.0.1:PORT; breakpoints, watchpoints (watch/rwatch/awatch),
                                 stepping, registers incl. segment and control registers, memory through
                                 the guest's page tables, reverse-stepi / reverse-continue (checkpoints
                                 every 1,000,000 instructions); `monitor help` lists the stub's own commands

@@ -187,7 +187,7 @@ public static class RunCommand
         try
         {
             resources.Display = DisplaySession.Start(options, machine, platform, recording, console.Stdout,
-                $"emu: {Path.GetFileName(options.Kernel ?? options.Bios ?? "toykernel.elf")}", log);
+                readTerminalKeys: console.IsProcessConsole, $"emu: {Path.GetFileName(options.Kernel ?? options.Bios ?? "toykernel.elf")}", log);
         }
         catch (DisplayUnavailableException e) { return Fail(console, $"cannot open the display (-display): {e.Message}"); }
         catch (FormatException e) { return Fail(console, $"bad input log (-input-replay): {e.Message}"); }

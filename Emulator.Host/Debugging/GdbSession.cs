@@ -217,8 +217,12 @@ public sealed class GdbSession
                 return "OK";
             case "2": // write watchpoint of `kind` bytes
                 return (insert ? _engine.AddWriteWatch(address, kind) : _engine.RemoveWriteWatch(address, kind)) ? "OK" : "E01";
+            case "3": // read watchpoint (rwatch)
+            case "4": // access watchpoint (awatch)
+                var watch = parts[0] == "3" ? WatchKind.Read : WatchKind.Access;
+                return (insert ? _engine.AddReadWatch(address, kind, watch) : _engine.RemoveReadWatch(address, kind, watch)) ? "OK" : "E01";
             default:
-                return ""; // read and access watchpoints: not supported
+                return "";
         }
     }
 
@@ -254,7 +258,12 @@ public sealed class GdbSession
         return stop.Kind switch
         {
             StopKind.Exited => $"W{stop.ExitStatus & 0xFF:x2}",
-            StopKind.Watchpoint => $"T05watch:{stop.WatchAddress ?? 0:x};thread:1;",
+            StopKind.Watchpoint => stop.Watch switch
+            {
+                WatchKind.Read => $"T05rwatch:{stop.WatchAddress ?? 0:x};thread:1;",
+                WatchKind.Access => $"T05awatch:{stop.WatchAddress ?? 0:x};thread:1;",
+                _ => $"T05watch:{stop.WatchAddress ?? 0:x};thread:1;",
+            },
             StopKind.Breakpoint => "T05swbreak:;thread:1;",
             StopKind.Paused => "T02thread:1;", // SIGINT: gdb says "Program received signal SIGINT"
             _ => "T05thread:1;",

@@ -23,10 +23,13 @@ public sealed class DisplaySession : IDisposable
 
     /// <summary>
     /// Sets up input and display. Throws <see cref="DisplayUnavailableException"/> when the display
-    /// cannot be opened and <see cref="FormatException"/> or <see cref="IOException"/> for a bad input log.
+    /// cannot be opened and <see cref="FormatException"/> or <see cref="IOException"/> for a bad
+    /// input log. With <paramref name="readTerminalKeys"/>, -display curses reads this process's
+    /// terminal: only when it is the run's console (a test's in-memory console has none, and a
+    /// reader blocked in Console.ReadKey would hold the console for the whole process).
     /// </summary>
     public static DisplaySession? Start(RunOptions options, Machine machine, PcPlatform platform, TraceRecording? recording,
-        Stream terminal, string title, ILogger log)
+        Stream terminal, bool readTerminalKeys, string title, ILogger log)
     {
         if (options.Display == DisplayKind.None && options.InputReplayFile == null) return null;
         var input = platform.Input;
@@ -60,7 +63,7 @@ public sealed class DisplaySession : IDisposable
                     break;
                 case DisplayKind.Curses:
                     session._terminal = AnsiTextDisplay.Start(platform.Vga.CaptureScreen, terminal, log);
-                    if (!replaying) TerminalKeyReader.Start(keySink, log);
+                    if (!replaying && readTerminalKeys) TerminalKeyReader.Start(keySink, log);
                     break;
             }
             return session;

@@ -172,7 +172,8 @@ public sealed unsafe partial class Cpu
     /// ENTER alloc, level (SDM ENTER operation): push (E)BP, copy level-1 frame pointers from the
     /// old frame, push the new frame pointer, then allocate. The final stack pointer is checked as a
     /// write (SDM: #SS / #PF "if a write using the final value of the stack pointer would" fault)
-    /// before EBP and ESP are committed.
+    /// before EBP and ESP are committed. The frame pointer follows the operand size, not the stack's:
+    /// FrameTemp is ESP (32-bit operand) or SP (16-bit), and EBP ← FrameTemp or BP ← FrameTemp[15:0].
     /// </summary>
     private static void Enter(Cpu c, ref Instruction i, int size)
     {
@@ -184,7 +185,7 @@ public sealed unsafe partial class Cpu
 
         c.Push(ebp, size);
         if (c.Faulted) return;
-        uint frameTemp = c.StackPointer;
+        uint frameTemp = size == 4 ? c.Regs[ESP] : c.Regs[ESP] & 0xFFFF;
         if (level > 0)
         {
             uint bp = ebp & spMask;
@@ -205,7 +206,7 @@ public sealed unsafe partial class Cpu
             if (!c.CheckSegmentAccess(ref c.Segs[SS], SS, finalSp, size, write: true)) return;
             if (!c.ProbeWrite(c.Segs[SS].Base + finalSp, size)) return;
         }
-        c.Regs[EBP] = s32 ? frameTemp : (ebp & 0xFFFF0000u) | (frameTemp & 0xFFFF);
+        c.Regs[EBP] = size == 4 ? frameTemp : (ebp & 0xFFFF0000u) | (frameTemp & 0xFFFF);
         c.SetStackPointer(finalSp);
     }
 

@@ -49,7 +49,18 @@ public sealed partial class Mmu
     /// set in memory — only when the access is allowed (a faulting walk writes nothing). Without it
     /// the walk has no side effects (Probe).
     /// </summary>
+    /// <summary>The walk, its table reads kept out of the debugger's read watches (x86 data breakpoints never see page walks).</summary>
     private bool Walk(uint linear, AccessKind kind, bool user, bool commit, out WalkResult r)
+    {
+        var memory = _cpu.Memory;
+        bool quiet = memory.QuietReads;
+        memory.QuietReads = true;
+        bool ok = WalkTables(linear, kind, user, commit, out r);
+        memory.QuietReads = quiet;
+        return ok;
+    }
+
+    private bool WalkTables(uint linear, AccessKind kind, bool user, bool commit, out WalkResult r)
     {
         r = default;
         PhysicalMemory mem = _cpu.Memory;

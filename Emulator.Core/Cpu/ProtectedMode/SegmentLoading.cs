@@ -77,7 +77,9 @@ public sealed partial class Cpu
 
     /// <summary>
     /// Linear address of the descriptor a selector names, or false when the selector's index lies
-    /// outside the GDT/LDT limit or names the LDT while none is loaded (no fault is raised).
+    /// outside the GDT/LDT limit or names the LDT while LLDT has loaded a null selector (no fault is
+    /// raised). The LDTR's reset state (selector 0, base 0, limit 0xFFFF, present: SDM Vol. 3
+    /// Table 9-1) is a usable LDT, as on hardware and QEMU, until an LLDT replaces it.
     /// </summary>
     internal bool DescriptorAddress(ushort selector, out uint address)
     {
@@ -85,7 +87,7 @@ public sealed partial class Cpu
         uint tableBase, limit;
         if ((selector & 4) != 0)
         {
-            if (!Ldtr.Usable || (Ldtr.Selector & 0xFFFC) == 0) { address = 0; return false; }
+            if (!Ldtr.Usable) { address = 0; return false; }
             tableBase = Ldtr.Base;
             limit = Ldtr.Limit;
         }

@@ -135,6 +135,45 @@ public sealed class DebugEngineTests
     }
 
     [Fact]
+    public void ReadAndAccessWatchesStopOnDataReadsButNeverOnFetchesOrTheDebuggersOwnReads()
+    {
+        using var r = new Run();
+        r.NextStop(0);
+        // The code the CPU is about to run is watched for reads: fetching it is not a data read.
+        uint eip = r.Engine.LinearEip();
+        Assert.True(r.Engine.AddReadWatch(eip, 16));
+        var buffer = new byte[16];
+        Assert.Equal(16, r.Engine.ReadMemory(eip, buffer)); // nor is the debugger looking
+        for (int i = 1; i <= 5; i++)
+        {
+            r.Engine.Step();
+            Assert.Equal(StopKind.Step, r.NextStop(i).Kind);
+        }
+        Assert.True(r.Engine.RemoveReadWatch(eip, 16));
+
+        // The loop reads table[(idx + 1) & 0xFF]: a read watch over the whole table stops after one.
+        uint table = ElfSymbols.Address(GuestImages.Loop, "table");
+        Assert.True(r.Engine.AddReadWatch(table, 1024));
+        Assert.Contains(r.Engine.Breakpoints(), b => b.What == $"read 0x{table:x8} (1024 bytes)");
+        long seen = r.Engine.StopCount;
+        r.Engine.Continue();
+        var read = r.NextStop(seen);
+        Assert.Equal(StopKind.Watchpoint, read.Kind);
+        Assert.Equal(WatchKind.Read, read.Watch);
+        Assert.StartsWith("read of 0x", read.Detail);
+        Assert.True(r.Engine.RemoveReadWatch(table, 1024));
+
+        // An access watch on one entry stops at its first read or write.
+        Assert.True(r.Engine.AddReadWatch(table + 4 * 0x78, 4, WatchKind.Access));
+        seen = r.Engine.StopCount;
+        r.Engine.Continue();
+        var access = r.NextStop(seen);
+        Assert.Equal(WatchKind.Access, access.Watch);
+        Assert.Matches($"^(read of|write to) 0x{table + 4 * 0x78:x8}$", access.Detail);
+        Assert.False(r.Engine.AddReadWatch(0xFFFF0000, 4)); // not RAM (no ROM is mapped in this machine)
+    }
+
+    [Fact]
     public void APhysicalBreakpointStopsWhereverTheLinearMappingPutsIt()
     {
         var (machine, hv) = TestMachines.Xen(GuestImages.ToyKernel, "pv=ops");

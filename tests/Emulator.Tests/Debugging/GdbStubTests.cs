@@ -55,6 +55,10 @@ public sealed class GdbStubTests
                 "-ex", $"watch *(int*)0x{demandFaults:x}",
                 "-ex", "continue",
                 "-ex", "print *(int*)&ops_demand_faults",
+                "-ex", "delete",
+                "-ex", $"rwatch *(int*)0x{demandFaults:x}",
+                "-ex", "continue",
+                "-ex", "delete",
                 "-ex", "monitor where",
                 "-ex", "detach",
                 GuestImages.ToyKernel,
@@ -74,6 +78,8 @@ public sealed class GdbStubTests
         Assert.Contains("Old value = 0", output);
         Assert.Contains("New value = 1", output);
         Assert.Contains("$1 = 1", output);
+        Assert.Contains("Hardware read watchpoint 3", output); // rwatch (Z3): the next read of the counter
+        Assert.Contains("Value = 1", output);
         Assert.Contains("(linear), virtual time ", output);
         Assert.Contains("[Inferior 1 (Remote target) detached]", output);
         Assert.Equal(0, result()!.Status); // after detach the toy kernel runs its self-tests to the end

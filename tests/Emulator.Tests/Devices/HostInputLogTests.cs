@@ -75,4 +75,29 @@ public class HostInputLogTests
         Assert.Equal(HostInputLog.MaxQueued, delivered);
         Assert.Equal(10, log.Dropped);
     }
+
+    private sealed class FailingWriter : StringWriter
+    {
+        public bool Fail;
+        public override void WriteLine(string? value)
+        {
+            if (Fail) throw new IOException("disk full");
+            base.WriteLine(value);
+        }
+    }
+
+    [Fact]
+    public void AFailingRecordFileStopsTheRecordNotTheRun()
+    {
+        var clock = new VirtualClock();
+        int delivered = 0;
+        var log = new HostInputLog(clock, () => false, _ => delivered++, Serilog.Core.Logger.None);
+        var writer = new FailingWriter();
+        log.RecordTo(writer);
+        log.Replay([new RecordedInput(10, new KeyInput(0x1E, true)), new RecordedInput(20, new KeyInput(0x1E, false))]);
+        writer.Fail = true;
+        clock.AdvanceTo(100);
+        Assert.Equal(2, delivered);
+        Assert.Equal(InputLogFile.Header + Environment.NewLine, writer.ToString());
+    }
 }

@@ -127,4 +127,23 @@ public class Kbc8042KeyTests
         for (int i = 0; i < 1000; i++) r.Key(0x1E, (i & 1) == 0);
         Assert.Equal(Kbc8042.OutputQueueLimit, r.Drain().Count);
     }
+
+    [Fact]
+    public void HeldKeysAndAPendingTranslationSurviveASnapshot()
+    {
+        var r = new Kbc8042Tests.Rig();
+        r.Command(0xAD);
+        r.Key(0x1E, true);  // held: the interface is disabled
+        var w = new Emulator.Core.Snapshots.SnapshotWriter();
+        r.Kbc.SaveState(w);
+
+        var other = new Kbc8042Tests.Rig();
+        var reader = new Emulator.Core.Snapshots.SnapshotReader("kbc", w.ToArray());
+        other.Kbc.LoadState(reader);
+        reader.ExpectEnd();
+        Assert.False(other.Kbc.KeyboardEnabled);
+        Assert.Empty(other.Drain());
+        other.Command(0xAE);
+        Assert.Equal(new byte[] { 0x1E }, other.Drain());
+    }
 }

@@ -327,6 +327,32 @@ public sealed class MultibootLoaderTests : IDisposable
     }
 
     [Fact]
+    public void OverlappingSegmentsAreRefused()
+    {
+        var header = Elf32Builder.MultibootHeader(0x3);
+        var b = new Elf32Builder { Entry = 0x100000 };
+        b.AddLoad(0x100000, header, memorySize: 0x2000);
+        b.AddLoad(0x101000, new byte[16], memorySize: 0x1000);
+        var e = LoadError(NewMachine(), _files.Write("overlap.elf", b.Build()));
+        Assert.Equal("segments 0 and 1 overlap in memory (0x00100000-0x00101FFF and 0x00101000-0x00101FFF)", e.Problem);
+    }
+
+    /// <summary>A segment of almost 4 GiB is refused from its header alone: nothing of its size is allocated.</summary>
+    [Fact]
+    public void AHugeSegmentIsRefusedWithoutAllocatingIt()
+    {
+        var header = Elf32Builder.MultibootHeader(0x3);
+        var b = new Elf32Builder { Entry = 0x100000 };
+        b.AddLoad(0x100000, header, memorySize: 0xFFE0_0000);
+        string path = _files.Write("huge.elf", b.Build());
+        var m = NewMachine();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = LoadError(m, path);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+        Assert.Contains("segment 0 (0x00100000-0xFFEFFFFF) lies outside RAM", e.Message);
+    }
+
+    [Fact]
     public void SegmentInTheLegacyHole()
     {
         var header = Elf32Builder.MultibootHeader(0x3);

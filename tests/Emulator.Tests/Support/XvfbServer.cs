@@ -31,7 +31,9 @@ public sealed class XvfbServer : IDisposable
         string exe = ExecutablePath ?? throw new InvalidOperationException(MissingMessage);
         for (int n = 91; n < 140; n++)
         {
-            // A display is taken while its lock file or socket exists.
+            // A display is taken while its lock file or socket exists — unless the lock's server is gone
+            // (a killed run leaves both behind): then they are removed and the display is reused.
+            if (IsStale(n)) RemoveLeftovers(n);
             if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}")) continue;
             var psi = new ProcessStartInfo(exe)
             {
@@ -69,17 +71,46 @@ public sealed class XvfbServer : IDisposable
     [DllImport("libc", SetLastError = true)]
     private static extern int setenv(string name, string value, int overwrite);
 
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private const int SigTerm = 15;
+
+    /// <summary>A lock file whose process no longer exists.</summary>
+    private static bool IsStale(int n)
+    {
+        try
+        {
+            string text = File.ReadAllText($"/tmp/.X{n}-lock").Trim();
+            return int.TryParse(text, out int pid) && pid > 0 && kill(pid, 0) != 0 && Marshal.GetLastWin32Error() == 3; // ESRCH
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    private static void RemoveLeftovers(int n)
+    {
+        try { File.Delete($"/tmp/.X{n}-lock"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { File.Delete($"/tmp/.X11-unix/X{n}"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Stops the server with SIGTERM, so that it removes its lock file and socket itself; SIGKILL only if it does not go.</summary>
     public void Dispose()
     {
         try
         {
             if (!_process.HasExited)
             {
-                _process.Kill();
-                _process.WaitForExit(5000);
+                kill(_process.Id, SigTerm);
+                if (!_process.WaitForExit(5000))
+                {
+                    _process.Kill();
+                    _process.WaitForExit(5000);
+                }
             }
         }
         catch (InvalidOperationException) { }
+        if (int.TryParse(Display.TrimStart(':'), out int n) && IsStale(n)) RemoveLeftovers(n);
         _process.Dispose();
     }
 }

@@ -332,6 +332,32 @@ public class StackTests
         Assert.Equal(0xFFF0u - 4 - 4, h.Esp);
     }
 
+    /// <summary>Found by `emu fuzz diff`: with a 32-bit operand on a 16-bit stack, EBP ← FrameTemp = ESP, all 32 bits (SDM ENTER).</summary>
+    [Fact]
+    public void Enter32OnA16BitStackSetsAllOfEbpFromEsp()
+    {
+        var h = CpuHarness.Real16();
+        h.Load(a => { a.AddInstruction(Iced.Intel.Instruction.Create(Iced.Intel.Code.Enterd_imm16_imm8, 4, 0)); a.hlt(); });
+        h.Cpu.Regs[Cpu.EBP] = 0x7777_1234;
+        h.Run();
+        Assert.Equal(0x7777_1234u, h.Read32(0xFFF0 - 4));
+        Assert.Equal(0xFFF0u - 4, h.Ebp);
+        Assert.Equal(0xFFF0u - 4 - 4, h.Esp);
+    }
+
+    /// <summary>The converse: a 16-bit operand on a 32-bit stack writes only BP ← SP (SDM ENTER: BP ← FrameTemp[15:0]).</summary>
+    [Fact]
+    public void Enter16OnA32BitStackWritesOnlyBp()
+    {
+        var h = CpuHarness.Flat32();
+        h.Load(a => { a.AddInstruction(Iced.Intel.Instruction.Create(Iced.Intel.Code.Enterw_imm16_imm8, 2, 0)); a.hlt(); });
+        h.Cpu.Regs[Cpu.EBP] = 0x0BAD_BEEF;
+        h.Run();
+        Assert.Equal((ushort)0xBEEF, h.Memory.Read16(Top - 2));
+        Assert.Equal(0x0BAD_0000u | ((Top - 2) & 0xFFFF), h.Ebp);
+        Assert.Equal(Top - 2 - 2, h.Esp);
+    }
+
     [Fact]
     public void Leave16InRealModeUsesBpAndPopsAWord()
     {

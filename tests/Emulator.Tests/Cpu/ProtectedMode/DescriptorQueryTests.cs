@@ -54,6 +54,25 @@ public class DescriptorQueryTests
         Assert.Equal(0x0000EC00u, h.Eax);
     }
 
+    /// <summary>
+    /// Found by `emu fuzz diff` (QEMU agrees): the LDTR as reset leaves it (selector 0, base 0, limit
+    /// 0xFFFF, present: SDM Vol. 3 Table 9-1) is a usable LDT; only LLDT of a null selector takes it away.
+    /// </summary>
+    [Fact]
+    public void TheResetLdtrIsAUsableLdtUntilLldtLoadsANullSelector()
+    {
+        var h = Setup();
+        h.Memory.Write64(0x08, Segment(0, 0xFFFF, 0xF3, 0x4)); // entry 1 of an LDT at linear 0: DPL-3 data
+        Assert.True(RunWith(h, 0x000C, a => a.lar(eax, ebx)));
+        Assert.Equal(0x0040F300u, h.Eax);
+        h.Load(a => a.lldt(cx));
+        h.Cpu.Regs[Cpu.ECX] = 0;
+        h.Step();
+        Assert.False(h.Cpu.Faulted);
+        Assert.False(RunWith(h, 0x000C, a => a.lar(eax, ebx)));
+        Assert.Equal(0xFFFFFFFFu, h.Eax);
+    }
+
     [Fact]
     public void LarFailsForInvalidOrInvisibleDescriptors()
     {

@@ -80,6 +80,7 @@ public class SegmentLoadingTests
     {
         var h = Setup();
         var c = h.Cpu;
+        c.Ldtr = new SegmentCache { Usable = false }; // as LLDT of a null selector leaves it: no LDT
         Assert.False(c.LoadSegment(Cpu.FS, 0x000C));
         AssertFault(c, Vector.GP, 0x0C);
         c.Faulted = false;
