@@ -170,49 +170,36 @@ public sealed partial class DebugEngine
     }
 
     /// <summary>An execution breakpoint at a linear address; with a condition, it stops only when that holds (hits count those stops).</summary>
-    public bool AddBreakpoint(uint linear, BreakpointCondition? condition = null)
-    {
-        lock (_gate)
-        {
-            if (condition != null) _conditions[linear] = condition; else _conditions.Remove(linear);
-            bool added = _breakpoints.TryAdd(linear, 0);
-            Rearm();
-            return added;
-        }
-    }
+    public bool AddBreakpoint(uint linear, BreakpointCondition? condition = null) => Add(_breakpoints, _conditions, linear, condition);
 
-    public bool RemoveBreakpoint(uint linear)
-    {
-        lock (_gate)
-        {
-            bool removed = _breakpoints.Remove(linear);
-            _conditions.Remove(linear);
-            Rearm();
-            return removed;
-        }
-    }
+    public bool RemoveBreakpoint(uint linear) => Remove(_breakpoints, _conditions, linear);
 
     /// <summary>
     /// An execution breakpoint at a physical address: it stops whatever linear address maps there
     /// (code reached through several mappings, or before paging is on), checked only while armed.
     /// </summary>
-    public bool AddPhysicalBreakpoint(uint physical, BreakpointCondition? condition = null)
+    public bool AddPhysicalBreakpoint(uint physical, BreakpointCondition? condition = null) =>
+        Add(_physicalBreakpoints, _physicalConditions, physical, condition);
+
+    public bool RemovePhysicalBreakpoint(uint physical) => Remove(_physicalBreakpoints, _physicalConditions, physical);
+
+    private bool Add(Dictionary<uint, long> breakpoints, Dictionary<uint, BreakpointCondition> conditions, uint address, BreakpointCondition? condition)
     {
         lock (_gate)
         {
-            if (condition != null) _physicalConditions[physical] = condition; else _physicalConditions.Remove(physical);
-            bool added = _physicalBreakpoints.TryAdd(physical, 0);
+            if (condition != null) conditions[address] = condition; else conditions.Remove(address);
+            bool added = breakpoints.TryAdd(address, 0);
             Rearm();
             return added;
         }
     }
 
-    public bool RemovePhysicalBreakpoint(uint physical)
+    private bool Remove(Dictionary<uint, long> breakpoints, Dictionary<uint, BreakpointCondition> conditions, uint address)
     {
         lock (_gate)
         {
-            bool removed = _physicalBreakpoints.Remove(physical);
-            _physicalConditions.Remove(physical);
+            bool removed = breakpoints.Remove(address);
+            conditions.Remove(address);
             Rearm();
             return removed;
         }

@@ -10,6 +10,22 @@ public static class XenAbi
         CallbackOp = 30, EventChannelOp = 32;
 
     /// <summary>Hypercall names by number, for events and logs ("hypercall_N" for unnamed numbers).</summary>
+    /// <summary>
+    /// A hypercall a user names: its name ("mmu_update") or number (decimal or 0x-hex); false when
+    /// no hypercall of the ABI has that name or number.
+    /// </summary>
+    public static bool TryResolveHypercall(string what, out string name)
+    {
+        bool hex = what.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (hex ? uint.TryParse(what.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out uint n)
+                : uint.TryParse(what, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n))
+            what = HypercallName(n);
+        name = what;
+        for (uint k = 0; k < 64; k++)
+            if (HypercallName(k) == what) return true;
+        return false;
+    }
+
     public static string HypercallName(uint nr) => nr switch
     {
         0 => "set_trap_table", 1 => "mmu_update", 2 => "set_gdt", 3 => "stack_switch", 4 => "set_callbacks",

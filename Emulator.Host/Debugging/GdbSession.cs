@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Emulator.Core.Debugging;
+using Emulator.Core.Hypervisor;
 using Serilog;
 
 namespace Emulator.Host.Debugging;
@@ -346,7 +347,7 @@ public sealed class GdbSession
         "                                  break 0x107380 if eax == 0x10 && [esp+4] != 0 || cpl == 3\n" +
         "  break-physical ADDR [if COND] | off  an execution breakpoint at a physical address (any mapping)\n" +
         "  watch-physical ADDR LEN [off]   stop after writes to physical memory (the hypervisor's too)\n" +
-        "  break-hypercall [NAME|any|off]  stop after every hypercall, or those named NAME (e.g. mmu_update)\n" +
+        "  break-hypercall [NAME|N|any|off]  stop after every hypercall, or those named NAME or numbered N (mmu_update, 1)\n" +
         "  break-port PORT [off]           stop after each IN/OUT on PORT (0x3f8, 0x80 ...)\n" +
         "  break-vector N [off]            stop when exception or interrupt N is delivered (14: #PF)\n" +
         "  info                            every breakpoint with its hit count\n" +
@@ -354,15 +355,17 @@ public sealed class GdbSession
         "  hypercalls [N]                  the last N (10) hypercalls with decoded arguments and results\n" +
         "  where                           the next instruction's linear address, virtual time and CPL\n";
 
+    /// <summary>"break-hypercall mmu_update", "break-hypercall 1" (a number: decimal or 0x-hex), "any" or "off".</summary>
     private string BreakHypercall(string what)
     {
-        _engine.HypercallBreak = what switch
+        if (what is "off" or "any")
         {
-            "off" => null,
-            "any" => _ => true,
-            _ => e => e.Name == what,
-        };
-        return what == "off" ? "hypercall breakpoints off\n" : $"stopping after {(what == "any" ? "every hypercall" : what)}\n";
+            _engine.HypercallBreak = what == "off" ? null : _ => true;
+            return what == "off" ? "hypercall breakpoints off\n" : "stopping after every hypercall\n";
+        }
+        if (!XenAbi.TryResolveHypercall(what, out string name)) return $"unknown hypercall '{what}'\n";
+        _engine.HypercallBreak = e => e.Name == name;
+        return $"stopping after {name}\n";
     }
 
     private const int DefaultHypercallsListed = 10;

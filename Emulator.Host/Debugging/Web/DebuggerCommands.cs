@@ -156,18 +156,8 @@ public sealed class DebuggerCommands
     {
         if (what.Length == 0) throw new DebuggerRequestException("\"what\" is missing: a hypercall name, number or any");
         if (what == "any") return what;
-        bool hex = what.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
-        if (hex ? uint.TryParse(what.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint n)
-                : uint.TryParse(what, NumberStyles.None, CultureInfo.InvariantCulture, out n))
-            return KnownName(XenAbi.HypercallName(n), what);
-        return KnownName(what, what);
-    }
-
-    private static string KnownName(string name, string asked)
-    {
-        for (uint n = 0; n < 64; n++)
-            if (XenAbi.HypercallName(n) == name) return name;
-        throw new DebuggerRequestException($"unknown hypercall '{(asked.Length > 40 ? asked[..40] + "..." : asked)}'");
+        if (XenAbi.TryResolveHypercall(what, out string name)) return name;
+        throw new DebuggerRequestException($"unknown hypercall '{(what.Length > 40 ? what[..40] + "..." : what)}'");
     }
 
     private JsonObject Memory(JsonObject request)

@@ -34,6 +34,20 @@ public sealed class GdbStubTests
         return (thread, () => result);
     }
 
+    /// <summary>Runs Debian's gdb in batch mode on the toy kernel's symbols against the stub; returns what it printed.</summary>
+    private static string GdbBatch(int port, params string[] commands)
+    {
+        var start = new ProcessStartInfo("gdb") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-batch", "-nx", "-ex", $"target remote 127.0.0.1:{port}" }) start.ArgumentList.Add(arg);
+        foreach (var command in commands) { start.ArgumentList.Add("-ex"); start.ArgumentList.Add(command); }
+        start.ArgumentList.Add(GuestImages.ToyKernel);
+        using var gdb = Process.Start(start)!;
+        var stderr = gdb.StandardError.ReadToEndAsync();
+        string output = gdb.StandardOutput.ReadToEnd() + stderr.Result;
+        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        return output;
+    }
+
     [Fact]
     public void RealGdbAttachesBreaksStepsWatchesAndDetaches()
     {
@@ -41,33 +55,21 @@ public sealed class GdbStubTests
         var (thread, result) = StartStub(port);
         uint demandFaults = ElfSymbols.Address(GuestImages.ToyKernel, "ops_demand_faults");
         uint kmain = ElfSymbols.Address(GuestImages.ToyKernel, "ops_kmain");
-        var gdb = Process.Start(new ProcessStartInfo("gdb")
-        {
-            ArgumentList =
-            {
-                "-batch", "-nx",
-                "-ex", $"target remote 127.0.0.1:{port}",
-                "-ex", "break ops_kmain",
-                "-ex", "continue",
-                "-ex", "info registers eip cs cr0",
-                "-ex", "stepi",
-                "-ex", "info registers eip",
-                "-ex", $"watch *(int*)0x{demandFaults:x}",
-                "-ex", "continue",
-                "-ex", "print *(int*)&ops_demand_faults",
-                "-ex", "delete",
-                "-ex", $"rwatch *(int*)0x{demandFaults:x}",
-                "-ex", "continue",
-                "-ex", "delete",
-                "-ex", "monitor where",
-                "-ex", "detach",
-                GuestImages.ToyKernel,
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        string output = gdb.StandardOutput.ReadToEnd() + gdb.StandardError.ReadToEnd();
-        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        string output = GdbBatch(port,
+            "break ops_kmain",
+            "continue",
+            "info registers eip cs cr0",
+            "stepi",
+            "info registers eip",
+            $"watch *(int*)0x{demandFaults:x}",
+            "continue",
+            "print *(int*)&ops_demand_faults",
+            "delete",
+            $"rwatch *(int*)0x{demandFaults:x}",
+            "continue",
+            "delete",
+            "monitor where",
+            "detach");
         Assert.True(thread.Join(60_000), "the run did not finish after detach");
 
         Assert.Contains($"Breakpoint 1, 0x{kmain:x8} in ops_kmain ()", output);
@@ -90,29 +92,27 @@ public sealed class GdbStubTests
     {
         int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
-        var gdb = Process.Start(new ProcessStartInfo("gdb")
-        {
-            ArgumentList =
-            {
-                "-batch", "-nx",
-                "-ex", $"target remote 127.0.0.1:{port}",
-                "-ex", "break ops_kmain",
-                "-ex", "continue",
-                "-ex", "echo ==before==\\n", "-ex", "info registers", "-ex", "echo ==end==\\n",
-                "-ex", "stepi", "-ex", "stepi", "-ex", "stepi", "-ex", "stepi",
-                "-ex", "reverse-stepi", "-ex", "reverse-stepi", "-ex", "reverse-stepi", "-ex", "reverse-stepi",
-                "-ex", "echo ==after==\\n", "-ex", "info registers", "-ex", "echo ==end==\\n",
-                "-ex", "delete",
-                "-ex", "reverse-continue",
-                "-ex", "monitor where",
-                "-ex", "detach",
-                GuestImages.ToyKernel,
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        string output = gdb.StandardOutput.ReadToEnd() + gdb.StandardError.ReadToEnd();
-        Assert.True(gdb.WaitForExit(60_000), "gdb did not finish");
+        string output = GdbBatch(port,
+            "break ops_kmain",
+            "continue",
+            "echo ==before==\\n",
+            "info registers",
+            "echo ==end==\\n",
+            "stepi",
+            "stepi",
+            "stepi",
+            "stepi",
+            "reverse-stepi",
+            "reverse-stepi",
+            "reverse-stepi",
+            "reverse-stepi",
+            "echo ==after==\\n",
+            "info registers",
+            "echo ==end==\\n",
+            "delete",
+            "reverse-continue",
+            "monitor where",
+            "detach");
         Assert.True(thread.Join(60_000), "the run did not finish after detach");
 
         string Block(string name)
@@ -162,7 +162,8 @@ public sealed class GdbStubTests
         int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
         using var wire = new GdbWire(port);
-        Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall mmu_update"))[..^2]);
+        Assert.Equal("+$" + Hex("unknown hypercall 'no_such_call'\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall no_such_call"))[..^2]);
+        Assert.Equal("+$" + Hex("stopping after mmu_update\n") + "#", wire.Packet("qRcmd," + Hex("break-hypercall 1"))[..^2]); // by number (XEN-ABI: 1)
         Assert.StartsWith("+$T05thread:1;#", wire.Packet("c"));
         string where = FromHex(wire.Packet("qRcmd," + Hex("where"))[2..^3]);
         Assert.Matches(@"^EIP 0x[0-9a-f]{8} \(linear\), virtual time \d+, CPL 1\n$", where); // back in the ring-1 kernel
