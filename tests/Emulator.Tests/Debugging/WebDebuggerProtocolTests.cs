@@ -57,7 +57,8 @@ public sealed class WebDebuggerProtocolTests
                     length += r.Count;
                 }
                 while (!r.EndOfMessage);
-                Assert.NotEqual(WebSocketMessageType.Close, r.MessageType);
+                if (r.MessageType == WebSocketMessageType.Close)
+                    throw new WebSocketException($"the server closed the connection ({_socket.CloseStatus})");
                 var m = JsonNode.Parse(buffer.AsSpan(0, length))!.AsObject();
                 if (wanted(m)) return m;
             }
@@ -95,6 +96,7 @@ public sealed class WebDebuggerProtocolTests
         Assert.StartsWith("not JSON", ErrorOf(ErrorFor("this is not json")));
         Assert.Equal("a request is a JSON object with \"cmd\"", ErrorOf(ErrorFor("[1, 2, 3]")));
         Assert.Equal("a request needs \"cmd\" (a string)", ErrorOf(ErrorFor("{\"cmd\": 5}")));
+        Assert.StartsWith("not JSON", ErrorOf(ErrorFor(new string('[', 100) + new string(']', 100)))); // too deep
         Assert.Equal("unknown command 'frobnicate'", ErrorOf(page.Request("frobnicate")));
         Assert.Equal("\"address\": 'zz' is not a number (decimal, or hex with 0x)", ErrorOf(page.Request("memory", new() { ["address"] = "zz", ["length"] = 4 })));
         Assert.Equal("\"address\": -1 is not a whole number from 0 to 4294967295", ErrorOf(page.Request("walk", new() { ["address"] = -1 })));
@@ -206,6 +208,25 @@ public sealed class WebDebuggerProtocolTests
         Assert.StartsWith("console_io(cmd=write, count=", (string)stop["stop"]!["detail"]!);
         Assert.Equal(["hypercall console_io"], Listed(stop));
 
+        Assert.Equal("reply", (string?)page.Request("kill")["type"]);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public void ATextFrameThatIsNotUtf8EndsOnlyThatConnection()
+    {
+        var run = WebDebuggerRun.Start();
+        using (var broken = new Page(run))
+        {
+            broken.FirstStop();
+            broken.SendRaw([.. "{\"cmd\":\""u8, 0xFF, 0xFE, .. "\"}"u8]);
+            // RFC 6455 §8.1: a text message must be UTF-8, else the endpoint fails the connection.
+            Assert.ThrowsAny<WebSocketException>(() => broken.Next(_ => false));
+        }
+        using var page = new Page(run);
+        Assert.Equal("paused", (string?)page.FirstStop()["stop"]!["kind"]);
+        Assert.Equal("reply", (string?)page.Request("step")["type"]);
+        Assert.Equal("step", (string?)page.NextState(m => !(bool)m["running"]! && (string?)m["stop"]?["kind"] == "step")["stop"]!["kind"]);
         Assert.Equal("reply", (string?)page.Request("kill")["type"]);
         Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
     }
