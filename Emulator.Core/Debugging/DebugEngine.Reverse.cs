@@ -33,6 +33,16 @@ public sealed partial class DebugEngine
     private DebugStop? _foundStop;          // what stopped there (reverse continue)
     private bool _runToFirst;               // reverse continue found nothing: stop at the history's first boundary
     private int? _rewindTo;                 // the checkpoint the machine loop restores next
+    private bool _replayArmed;              // re-execution checks every boundary (else it runs at full speed until _replayArmAt)
+    private ulong _replayArmAt;
+    private bool _fullScan;                 // this pass checks every boundary from the checkpoint on
+
+    /// <summary>
+    /// How far before the boundary it leaves a reverse step starts checking boundaries: the
+    /// re-execution runs at full speed up to there. When the previous boundary is further back (an
+    /// idle HLT, a long hypercall), the interval is scanned again from its checkpoint.
+    /// </summary>
+    public const ulong ReverseStepWindow = 65_536;
 
     /// <summary>
     /// Gives the engine the machine's checkpoint history (<see cref="Machine.Machine.EnableTimeline"/>);
@@ -90,6 +100,9 @@ public sealed partial class DebugEngine
             return new DebugStop(StopKind.Step, eip, now, "reverse: at the start of the recorded history") { HistoryStart = true };
         _reverseKind = kind;
         _replay = kind == ReverseKind.Step ? ReplayMode.FindPrevious : ReplayMode.FindLastStop;
+        ulong start = _timeline.TickOf(checkpoint);
+        _fullScan = kind == ReverseKind.Continue || now - start <= ReverseStepWindow;
+        ArmReplayAt(_fullScan ? start : now - ReverseStepWindow);
         _replayEnd = now;
         _replayCheckpoint = checkpoint;
         _found = null;
@@ -132,16 +145,25 @@ public sealed partial class DebugEngine
                     return true;
                 }
                 if (now > _replayEnd) return Diverged(out stop);
-                if (_found != null)
+                if (_found is { } found)
                 {
                     _replay = ReplayMode.RunTo;
                     _rewindTo = _replayCheckpoint;
+                    ArmReplayAt(found); // full speed up to the target itself
+                    return false;
+                }
+                if (!_fullScan)
+                {
+                    _fullScan = true;                // the previous boundary is older than the window: scan all of the interval
+                    _rewindTo = _replayCheckpoint;
+                    ArmReplayAt(_timeline!.TickOf(_replayCheckpoint));
                     return false;
                 }
                 if (_replayCheckpoint > 0)
                 {
                     _replayCheckpoint--;             // nothing in that interval: scan from one checkpoint earlier
                     _rewindTo = _replayCheckpoint;
+                    ArmReplayAt(_timeline!.TickOf(_replayCheckpoint));
                     return false;
                 }
                 if (_replay == ReplayMode.FindPrevious)
@@ -155,6 +177,7 @@ public sealed partial class DebugEngine
                 _replay = ReplayMode.RunTo;
                 _runToFirst = true;
                 _rewindTo = 0;
+                ArmReplayAt(_timeline!.TickOf(0));
                 return false;
 
             case ReplayMode.RunTo:
@@ -172,6 +195,30 @@ public sealed partial class DebugEngine
                 return null;
         }
         return true;
+    }
+
+    /// <summary>Re-execution checks boundaries from <paramref name="tick"/> on; before it, the machine runs at full speed.</summary>
+    private void ArmReplayAt(ulong tick)
+    {
+        _replayArmAt = tick;
+        _replayArmed = false;
+        Rearm();
+    }
+
+    /// <summary>For the machine loop: the tick a re-execution must stop running at full speed at (the slice ends there), or null.</summary>
+    internal ulong? ReplayArmAt
+    {
+        get { lock (_gate) return _replay != ReplayMode.None && !_replayArmed ? _replayArmAt : null; }
+    }
+
+    /// <summary>For the machine loop: the re-execution reached <see cref="ReplayArmAt"/>; from here every boundary is checked.</summary>
+    internal void ArmReplay()
+    {
+        lock (_gate)
+        {
+            _replayArmed = true;
+            Rearm();
+        }
     }
 
     private void CountHit(uint eip)

@@ -597,7 +597,7 @@ public sealed partial class DebugEngine
     private void Rearm()
     {
         bool armed = _breakpoints.Count > 0 || _physicalBreakpoints.Count > 0 || _stepping || _pauseRequested || _pending != null || _killed || _stepOverReturn != null ||
-                     _replay != ReplayMode.None || _rewindTo != null;
+                     (_replay != ReplayMode.None && _replayArmed) || _rewindTo != null;
         Cpu.DebugArmed = armed;
         if (armed) Cpu.LeaveFastLoop = true;
     }

@@ -21,13 +21,25 @@ public sealed class HypercallLog
     private readonly Machine.Machine _machine;
     private long _count;
 
-    public HypercallLog(XenHypervisor hypervisor, Machine.Machine machine, int capacity = DefaultCapacity)
+    /// <param name="listen">
+    /// Start recording now; otherwise at <see cref="Listen"/> (the gdb stub: when a debugger
+    /// connects, so that a stub nobody uses costs no decode per hypercall).
+    /// </param>
+    public HypercallLog(XenHypervisor hypervisor, Machine.Machine machine, int capacity = DefaultCapacity, bool listen = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _ring = new HypercallLogEntry?[capacity];
         _hypervisor = hypervisor;
         _machine = machine;
-        hypervisor.HypercallCompleted += Record;
+        if (listen) Listen();
+    }
+
+    private int _listening;
+
+    /// <summary>Starts recording (once; later calls do nothing). Any thread.</summary>
+    public void Listen()
+    {
+        if (Interlocked.Exchange(ref _listening, 1) == 0) _hypervisor.HypercallCompleted += Record;
     }
 
     public int Capacity => _ring.Length;

@@ -17,7 +17,7 @@ public sealed partial class XenHypervisor : ISnapshotState
     {
         Mmu.SaveState(w);
         w.WriteInt32(P2m.Length);
-        foreach (uint m in P2m) w.WriteUInt32(m);
+        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(P2m.AsSpan()));
         w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_ports.AsSpan()));
         w.WriteBytes(_portVirq);
         foreach (int p in _virqPort) w.WriteInt32(p);
@@ -50,7 +50,7 @@ public sealed partial class XenHypervisor : ISnapshotState
         int pages = r.ReadInt32();
         if (pages != P2m.Length)
             throw new SnapshotFormatException($"the snapshot's domain has {pages} pages, this one {P2m.Length} (-m)");
-        for (int i = 0; i < P2m.Length; i++) P2m[i] = r.ReadUInt32();
+        r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(P2m.AsSpan()));
         r.ReadBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_ports.AsSpan()));
         SnapshotReader.ExpectAtMost(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_ports.AsSpan()), (byte)PortState.Ipi, "event channel state");
         r.ReadBytes(_portVirq);

@@ -111,6 +111,8 @@ public sealed class Machine : IMachineControl
                 if (Cpu.Debugger?.TakeHistoryEdited() == true) timeline.Clear();
                 if (timeline.Count == 0 || Clock.Now >= timeline.NextCheckpointAt) timeline.Take();
                 sliceEnd = Math.Min(limit, timeline.NextCheckpointAt);
+                // Re-execution for reverse debugging runs at full speed up to where it must look at every instruction.
+                if (Cpu.Debugger?.ReplayArmAt is ulong armAt) sliceEnd = Math.Min(sliceEnd, armAt);
             }
             var reason = Cpu.Run(sliceEnd);
             if (_exit is { } exit) return exit;
@@ -118,6 +120,12 @@ public sealed class Machine : IMachineControl
             if (Timeline != null && Cpu.Debugger?.TakeRewind() is int checkpoint)
             {
                 Timeline.RestoreTo(checkpoint);
+                continue;
+            }
+            if (reason == Emulator.Core.Cpu.CpuStopReason.TickLimit && Timeline != null &&
+                Cpu.Debugger?.ReplayArmAt is ulong armTick && Clock.Now >= armTick)
+            {
+                Cpu.Debugger.ArmReplay();
                 continue;
             }
             switch (reason)

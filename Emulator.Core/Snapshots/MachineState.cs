@@ -18,12 +18,16 @@ public sealed class MachineState
 
     public IReadOnlyList<(string Name, byte[] Data)> Sections { get; }
 
-    public static MachineState Capture(Machine.Machine machine)
+    /// <param name="previous">An earlier capture of the same machine: its section sizes size the buffers.</param>
+    public static MachineState Capture(Machine.Machine machine, MachineState? previous = null)
     {
         var sections = new List<(string, byte[])>(machine.SnapshotStates.Count);
         foreach (var owner in machine.SnapshotStates)
         {
-            var w = new SnapshotWriter();
+            int hint = previous != null && sections.Count < previous.Sections.Count && previous.Sections[sections.Count].Name == owner.SnapshotSection
+                ? previous.Sections[sections.Count].Data.Length
+                : 0;
+            var w = new SnapshotWriter(hint);
             owner.SaveState(w);
             sections.Add((owner.SnapshotSection, w.ToArray()));
         }

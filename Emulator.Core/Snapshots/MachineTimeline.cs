@@ -11,7 +11,7 @@ namespace Emulator.Core.Snapshots;
 /// the rest of the machine, and re-executes forward: the machine is deterministic, so the
 /// re-execution is the same run.
 /// When more than <see cref="MaxCheckpoints"/> exist, or their pages take more than
-/// <see cref="MaxPageBytes"/>, the oldest is dropped (the history starts later), so memory stays
+/// <see cref="MaxBytes"/>, the oldest is dropped (the history starts later), so memory stays
 /// bounded whatever the guest writes.
 /// </summary>
 public sealed class MachineTimeline
@@ -26,36 +26,44 @@ public sealed class MachineTimeline
     }
 
     /// <summary>
-    /// Ticks between checkpoints: a reverse step re-executes at most about twice this many
-    /// instructions (under the debugger, a few tens of milliseconds), and the checkpoints cost about
-    /// 1% of the run's speed at this spacing (measured with <c>emu bench --debugger</c>).
+    /// Ticks between checkpoints. A checkpoint of a -machine xen domain of 128 MiB captures about
+    /// 0.5 MB of hypervisor state (1 to 2 ms), so at this spacing (about 0.1 s of guest time) it costs
+    /// 1-2% of the run's speed; a reverse step re-executes at most about twice this many instructions,
+    /// at full speed but for the last <see cref="Debugging.DebugEngine.ReverseStepWindow"/> ticks.
     /// </summary>
-    public const ulong DefaultInterval = 1_000_000;
+    public const ulong DefaultInterval = 10_000_000;
 
-    /// <summary>The pages held by the undo log: 256 MiB.</summary>
-    public const long DefaultMaxPageBytes = 256L << 20;
+    /// <summary>What the history may hold (machine states and the undo log's pages): 256 MiB.</summary>
+    public const long DefaultMaxBytes = 256L << 20;
 
     private readonly Machine.Machine _machine;
     private readonly List<Checkpoint> _checkpoints = new();
-    private long _pageBytes;
+    private long _bytes;
 
     public MachineTimeline(Machine.Machine machine, ulong interval = DefaultInterval, int maxCheckpoints = 512,
-        long maxPageBytes = DefaultMaxPageBytes)
+        long maxBytes = DefaultMaxBytes)
     {
         if (interval == 0) throw new ArgumentOutOfRangeException(nameof(interval));
         if (maxCheckpoints < 2) throw new ArgumentOutOfRangeException(nameof(maxCheckpoints));
         _machine = machine;
         Interval = interval;
         MaxCheckpoints = maxCheckpoints;
-        MaxPageBytes = maxPageBytes;
+        MaxBytes = maxBytes;
     }
 
     public ulong Interval { get; }
     public int MaxCheckpoints { get; }
-    public long MaxPageBytes { get; }
+    public long MaxBytes { get; }
 
-    /// <summary>Bytes of RAM pages the undo log of the closed intervals holds now.</summary>
-    public long PageBytes => _pageBytes;
+    /// <summary>Bytes the history holds now: every checkpoint's machine state and the undo log of the closed intervals.</summary>
+    public long HeldBytes => _bytes;
+
+    private static long StateBytes(MachineState state)
+    {
+        long n = 0;
+        foreach (var (_, data) in state.Sections) n += data.Length;
+        return n;
+    }
 
     /// <summary>Checkpoints held now.</summary>
     public int Count => _checkpoints.Count;
@@ -92,14 +100,16 @@ public sealed class MachineTimeline
         {
             memory.StartDirtyTracking();
             _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine) });
+            _bytes = StateBytes(_checkpoints[0].State);
         }
         else if (_checkpoints[^1].State.Tick != now)
         {
             var closed = _checkpoints[^1];
             closed.Undo = memory.TakeDirtyPages();
-            _pageBytes += (long)closed.Undo.Length * PageSize;
-            _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine) });
-            while (_checkpoints.Count > 2 && (_checkpoints.Count > MaxCheckpoints || _pageBytes > MaxPageBytes)) DropOldest();
+            _bytes += (long)closed.Undo.Length * PageSize;
+            _checkpoints.Add(new Checkpoint { State = MachineState.Capture(_machine, closed.State) });
+            _bytes += StateBytes(_checkpoints[^1].State);
+            while (_checkpoints.Count > 2 && (_checkpoints.Count > MaxCheckpoints || _bytes > MaxBytes)) DropOldest();
         }
         HighWater = Math.Max(HighWater, now);
         NextCheckpointAt = now + Interval;
@@ -120,7 +130,8 @@ public sealed class MachineTimeline
         foreach (var (pfn, before) in memory.DirtyPagesSoFar) before.CopyTo(ram, (int)(pfn * PageSize));
         for (int i = _checkpoints.Count - 1; i >= index; i--)
             foreach (var (pfn, before) in _checkpoints[i].Undo) before.CopyTo(ram, (int)(pfn * PageSize));
-        for (int i = index; i < _checkpoints.Count; i++) _pageBytes -= (long)_checkpoints[i].Undo.Length * PageSize;
+        for (int i = index; i < _checkpoints.Count; i++) _bytes -= (long)_checkpoints[i].Undo.Length * PageSize;
+        for (int i = index + 1; i < _checkpoints.Count; i++) _bytes -= StateBytes(_checkpoints[i].State);
         _checkpoints.RemoveRange(index + 1, _checkpoints.Count - index - 1);
         _checkpoints[index].Undo = Array.Empty<(uint, byte[])>(); // its interval is open again
         memory.TakeDirtyPages();                                   // RAM equals the checkpoint: a fresh dirty set
@@ -132,14 +143,14 @@ public sealed class MachineTimeline
     public void Clear()
     {
         _checkpoints.Clear();
-        _pageBytes = 0;
+        _bytes = 0;
         _machine.Memory.StopDirtyTracking();
     }
 
     /// <summary>The history now starts at checkpoint 1: checkpoint 0 and the pre-images only it needed go.</summary>
     private void DropOldest()
     {
-        _pageBytes -= (long)_checkpoints[0].Undo.Length * PageSize;
+        _bytes -= (long)_checkpoints[0].Undo.Length * PageSize + StateBytes(_checkpoints[0].State);
         _checkpoints.RemoveAt(0);
     }
 }

@@ -6,7 +6,10 @@ namespace Emulator.Core.Snapshots;
 /// <summary>Little-endian fields of one snapshot section (the counterpart of <see cref="SnapshotReader"/>).</summary>
 public sealed class SnapshotWriter
 {
-    private readonly MemoryStream _stream = new();
+    private readonly MemoryStream _stream;
+
+    /// <param name="capacity">The expected size (a previous capture's): big sections are then written without regrowing.</param>
+    public SnapshotWriter(int capacity = 0) => _stream = new MemoryStream(capacity);
     private readonly byte[] _scratch = new byte[8];
 
     public void WriteByte(byte value) => _stream.WriteByte(value);

@@ -87,6 +87,7 @@ public sealed class CmosRtc : IPortDevice, Emulator.Core.Snapshots.ISnapshotStat
     {
         r.ReadBytes(_cmos);
         _index = r.ReadByte();
+        if (_index > 0x7F) throw new Emulator.Core.Snapshots.SnapshotFormatException("snapshot section 'rtc' has a CMOS index beyond 127");
         NmiDisabled = r.ReadBool();
         long baseTime = r.ReadInt64();
         if (baseTime < DateTime.MinValue.Ticks || baseTime > DateTime.MaxValue.Ticks)

@@ -208,7 +208,7 @@ public static class HelpText
                                 gdb: target remote 127.0.0.1:PORT; breakpoints, watchpoints (watch/rwatch/awatch),
                                 stepping, registers incl. segment and control registers, memory through
                                 the guest's page tables, reverse-stepi / reverse-continue (checkpoints
-                                every 1,000,000 instructions); `monitor help` lists the stub's own commands
+                                every 10,000,000 instructions); `monitor help` lists the stub's own commands
           -snapshot-save FILE   when the run stops (the guest's exit, --max-instructions, Ctrl-C), write the
                                 whole machine state to FILE (CPU, RAM, every device, the hypervisor)
           -snapshot-load FILE   start from the state in FILE instead of booting; give the same -machine and

@@ -208,7 +208,8 @@ public static class RunCommand
         {
             debugger = new DebugEngine(machine.Cpu, xenHypervisor) { EndRun = machine.Interrupt };
             machine.EnableTimeline(); // checkpoints for reverse step and reverse continue (gdb and the page)
-            if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine);
+            // The page shows the log from the start; the gdb stub starts it when a debugger connects.
+            if (xenHypervisor != null) hypercalls = new HypercallLog(xenHypervisor, machine, listen: webDebugger);
         }
         if (options.WebDebuggerPort is int webPort)
         {

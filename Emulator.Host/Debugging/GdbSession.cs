@@ -30,6 +30,7 @@ public sealed class GdbSession
         _engine = engine;
         _log = log;
         _hypercalls = hypercalls;
+        hypercalls?.Listen(); // `monitor hypercalls` lists what happened since a debugger connected
     }
 
     /// <summary>Serves the connection until gdb detaches, kills, disconnects or the run ends.</summary>
@@ -240,16 +241,29 @@ public sealed class GdbSession
         return StopReply(stop);
     }
 
-    /// <summary>bs / bc: reverse step and reverse continue (gdb's reverse-stepi, reverse-continue).</summary>
-    private string Reverse(bool step)
+    /// <summary>
+    /// monitor reverse-step / reverse-continue, for front ends that do not send bs/bc: the machine
+    /// goes back and the text says where it stopped (gdb then needs `flushregs` to re-read registers).
+    /// </summary>
+    private string MonitorReverse(bool step)
     {
-        if (!_engine.CanReverse) return "E01";
+        if (!_engine.CanReverse) return "reverse execution needs the checkpoint history, which this run does not keep\n";
+        var stop = GoBack(step);
+        return $"{stop.Detail}: EIP 0x{stop.Eip:x8} (linear), virtual time {stop.Tick}; in gdb, `maintenance flush register-cache` re-reads the registers " +
+               "(gdb's own reverse-stepi and reverse-continue need nothing more)\n";
+    }
+
+    /// <summary>bs / bc: reverse step and reverse continue (gdb's reverse-stepi, reverse-continue).</summary>
+    private string Reverse(bool step) => _engine.CanReverse ? StopReply(GoBack(step)) : "E01";
+
+    private DebugStop GoBack(bool step)
+    {
         long before = _engine.StopCount;
         if (step) _engine.ReverseStep(); else _engine.ReverseContinue();
         DebugStop? stop;
         do stop = _engine.WaitForStopAfter(before, TimeSpan.FromSeconds(1));
         while (stop == null);
-        return StopReply(stop);
+        return stop;
     }
 
     private static string StopReply(DebugStop? stop)
@@ -286,6 +300,8 @@ public sealed class GdbSession
             "info" => string.Concat(_engine.Breakpoints().Select(b => $"{b.What}: {b.Hits} hits\n")) is { Length: > 0 } list ? list : "no breakpoints\n",
             "walk" when words.Length > 1 => PageTableWalk.Of(_engine.Cpu, ParseHexU(words[1].StartsWith("0x") ? words[1][2..] : words[1])).Render(),
             "hypercalls" => Hypercalls(words.Length > 1 ? int.Parse(words[1], NumberStyles.None, CultureInfo.InvariantCulture) : DefaultHypercallsListed),
+            "reverse-step" => MonitorReverse(step: true),
+            "reverse-continue" => MonitorReverse(step: false),
             "where" => $"EIP 0x{_engine.LinearEip():x8} (linear), virtual time {_engine.Cpu.Clock.Now}, CPL {_engine.Cpu.Cpl}\n",
             _ => $"unknown monitor command '{words[0]}'\n" + MonitorHelp,
         };
@@ -353,6 +369,8 @@ public sealed class GdbSession
         "  info                            every breakpoint with its hit count\n" +
         "  walk ADDR                       translate a linear address through the current page tables\n" +
         "  hypercalls [N]                  the last N (10) hypercalls with decoded arguments and results\n" +
+        "  reverse-step | reverse-continue back one instruction, or to the latest stop event (gdb's own\n" +
+        "                                  reverse-stepi / reverse-continue do the same and refresh registers)\n" +
         "  where                           the next instruction's linear address, virtual time and CPL\n";
 
     /// <summary>"break-hypercall mmu_update", "break-hypercall 1" (a number: decimal or 0x-hex), "any" or "off".</summary>

@@ -92,6 +92,7 @@ public sealed class GdbStubTests
     {
         int port = FreeTcpPort.Next();
         var (thread, result) = StartStub(port, machine: "xen");
+        uint kmain = ElfSymbols.Address(GuestImages.ToyKernel, "ops_kmain");
         string output = GdbBatch(port,
             "break ops_kmain",
             "continue",
@@ -109,6 +110,10 @@ public sealed class GdbStubTests
             "echo ==after==\\n",
             "info registers",
             "echo ==end==\\n",
+            "stepi",
+            "monitor reverse-step",
+            "maintenance flush register-cache",
+            "echo ==monitor==\\n", "info registers eip", "echo ==end==\\n",
             "delete",
             "reverse-continue",
             "monitor where",
@@ -126,6 +131,8 @@ public sealed class GdbStubTests
         Assert.Matches(@"eip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <ops_kmain>", before);
         Assert.Contains("cr3", before);
         Assert.Equal(before, after);
+        Assert.Contains("reverse step: EIP 0x", output); // monitor reverse-step, for front ends without bs
+        Assert.Matches($@"eip\s+0x{kmain:x}\s+0x{kmain:x} <ops_kmain>", Block("monitor"));
         Assert.Contains("No more reverse-execution history.", output);
         // Back at the domain's first instruction (its entry point, ring 1 under Xen).
         uint entry = ElfSymbols.Address(GuestImages.ToyKernel, "xen_start");
