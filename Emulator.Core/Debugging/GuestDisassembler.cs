@@ -7,14 +7,18 @@ namespace Emulator.Core.Debugging;
 /// <summary>
 /// Disassembles guest code around an address for the debugger (Iced's Intel formatter, branch
 /// targets and memory operands named from the ELF symbol table). x86 cannot be decoded backwards,
-/// so the lines before the address come from the earliest start within a short window whose
-/// instructions fall exactly on it; the window is tried from far to near, so a start that
-/// realigns onto the address wins. Unmapped bytes end the listing.
+/// so the lines before the address are decoded from the start of the function holding it when a
+/// symbol says where that is (a known instruction boundary, up to <see cref="FunctionWindow"/>
+/// bytes back); else from the earliest start within a short window whose instructions fall
+/// exactly on the address (tried from far to near, so a start that realigns onto it wins).
+/// Unmapped bytes end the listing.
 /// </summary>
 public sealed class GuestDisassembler
 {
     /// <summary>How many bytes before the address a listing may start.</summary>
     public const int BackWindow = 32;
+    /// <summary>How far back the start of the function holding the address is used.</summary>
+    public const uint FunctionWindow = 4096;
 
     private readonly CpuCore _cpu;
     private readonly ElfSymbolTable _symbols;
@@ -38,13 +42,13 @@ public sealed class GuestDisassembler
         var lines = new List<DisassemblyLine>();
         if (before > 0)
         {
-            for (int back = BackWindow; back > 0; back--)
-            {
-                var run = Decode(address - (uint)back, back + 15, bitness, stopAt: address);
-                if (run == null) continue;
+            List<Instruction>? run = null;
+            if (_symbols.Lookup(address) is { Offset: > 0 and <= FunctionWindow } function)
+                run = Decode(function.Symbol.Address, (int)function.Offset + 15, bitness, stopAt: address);
+            for (int back = BackWindow; run == null && back > 0; back--)
+                run = Decode(address - (uint)back, back + 15, bitness, stopAt: address);
+            if (run != null)
                 foreach (var insn in run.Skip(Math.Max(0, run.Count - before))) lines.Add(Line(insn, address));
-                break;
-            }
         }
         var forward = Decode(address, after * 15, bitness, stopAt: null, maxCount: after) ?? new List<Instruction>();
         foreach (var insn in forward) lines.Add(Line(insn, address));

@@ -262,8 +262,9 @@ public static class HelpText
         and context), the guest console, the VGA text screen and the trace events as they happen.
         Buttons and keys: step (s), step over (n), continue (c), pause (p), run to the next hypercall
         (h), reverse step (r) and reverse continue (R) (checkpoints are kept while it runs);
-        breakpoints on addresses (with a condition such as `eax == 0x10 && [esp+4] != 0`),
-        hypercalls (name or number), ports, exception or interrupt vectors, and memory writes.
+        breakpoints on linear or physical addresses (with a condition such as
+        `eax == 0x10 && [esp+4] != 0`), hypercalls (name or number), ports, exception or interrupt
+        vectors, and writes to linear or physical memory.
 
           --port N              listen on 127.0.0.1:N (default: a free port)
 

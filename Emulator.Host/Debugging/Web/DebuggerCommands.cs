@@ -67,7 +67,11 @@ public sealed class DebuggerCommands
             case "hypercalls": return RecentHypercalls(request);
             case "break": return AddBreakpoint(request);
             case "unbreak":
-                return Done(Engine.RemoveBreakpoint(DebuggerProtocol.Number(request, "address")), "no breakpoint at that address");
+                {
+                    bool physical = DebuggerProtocol.Physical(request);
+                    uint address = DebuggerProtocol.Number(request, "address");
+                    return Done(physical ? Engine.RemovePhysicalBreakpoint(address) : Engine.RemoveBreakpoint(address), "no breakpoint at that address");
+                }
             case "breakHypercall": return BreakHypercall(request, add: true);
             case "unbreakHypercall": return BreakHypercall(request, add: false);
             case "breakPort": Engine.AddPortBreakpoint((ushort)DebuggerProtocol.Number(request, "port", 0xFFFF)); return Listed();
@@ -77,12 +81,19 @@ public sealed class DebuggerCommands
             case "watch":
                 {
                     Stopped();
+                    bool physical = DebuggerProtocol.Physical(request);
                     uint address = DebuggerProtocol.Number(request, "address");
-                    uint length = DebuggerProtocol.Number(request, "length", 0x1000);
-                    return Done(Engine.AddWriteWatch(address, length), "cannot watch that range: it must be mapped, 1 to 4096 bytes, within one page");
+                    uint length = DebuggerProtocol.Number(request, "length", DebugEngine.MaxWatchLength);
+                    return Done(physical ? Engine.AddPhysicalWriteWatch(address, length) : Engine.AddWriteWatch(address, length),
+                        $"cannot watch that range: 1 to {DebugEngine.MaxWatchLength} bytes, not past 4 GiB{(physical ? "" : ", every page of it mapped")}");
                 }
             case "unwatch":
-                return Done(Engine.RemoveWriteWatch(DebuggerProtocol.Number(request, "address"), DebuggerProtocol.Number(request, "length", 0x1000)), "no such watch");
+                {
+                    bool physical = DebuggerProtocol.Physical(request);
+                    uint address = DebuggerProtocol.Number(request, "address");
+                    uint length = DebuggerProtocol.Number(request, "length", DebugEngine.MaxWatchLength);
+                    return Done(physical ? Engine.RemovePhysicalWriteWatch(address, length) : Engine.RemoveWriteWatch(address, length), "no such watch");
+                }
             case "breakpoints": return Listed();
             default: throw new DebuggerRequestException($"unknown command '{(cmd.Length > 40 ? cmd[..40] + "..." : cmd)}'");
         }
@@ -120,7 +131,8 @@ public sealed class DebuggerCommands
             try { condition = BreakpointCondition.Parse(text); }
             catch (FormatException e) { throw new DebuggerRequestException($"bad condition: {e.Message}"); }
         }
-        Engine.AddBreakpoint(address, condition);
+        if (DebuggerProtocol.Physical(request)) Engine.AddPhysicalBreakpoint(address, condition);
+        else Engine.AddBreakpoint(address, condition);
         return Listed();
     }
 
@@ -153,15 +165,15 @@ public sealed class DebuggerCommands
         Stopped();
         uint address = DebuggerProtocol.Number(request, "address");
         int length = (int)DebuggerProtocol.Number(request, "length", MaxMemoryBytes);
-        string space = DebuggerProtocol.Text(request, "space") ?? "virtual";
+        bool physical = DebuggerProtocol.Physical(request);
         var bytes = new byte[length];
         var readable = new bool[length];
-        if (space == "virtual")
+        if (!physical)
         {
             int n = Engine.ReadMemory(address, bytes);
             for (int k = 0; k < n; k++) readable[k] = true;
         }
-        else if (space == "physical")
+        else
         {
             for (int k = 0; k < length; k++)
             {
@@ -171,10 +183,9 @@ public sealed class DebuggerCommands
                 readable[k] = true;
             }
         }
-        else throw new DebuggerRequestException($"\"space\" must be virtual or physical");
         var hex = new StringBuilder(length * 2);
         for (int k = 0; k < length; k++) hex.Append(readable[k] ? bytes[k].ToString("x2", CultureInfo.InvariantCulture) : "??");
-        return new JsonObject { ["address"] = DebuggerProtocol.Hex(address), ["space"] = space, ["length"] = length, ["hex"] = hex.ToString() };
+        return new JsonObject { ["address"] = DebuggerProtocol.Hex(address), ["space"] = physical ? "physical" : "virtual", ["length"] = length, ["hex"] = hex.ToString() };
     }
 
     private JsonObject HypercallDetail(JsonObject request)

@@ -60,6 +60,14 @@ public static class DebuggerProtocol
         return (uint)value;
     }
 
+    /// <summary>The optional "space": "virtual" (the default: linear addresses through the page tables) or "physical".</summary>
+    public static bool Physical(JsonObject request) => request["space"] is null ? false : Text(request, "space") switch
+    {
+        "virtual" => false,
+        "physical" => true,
+        _ => throw new DebuggerRequestException("\"space\" must be virtual or physical"),
+    };
+
     /// <summary>An optional string field, or null.</summary>
     public static string? Text(JsonObject request, string field) =>
         request[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;

@@ -30,6 +30,20 @@ public sealed class GuestDisassemblerTests
     }
 
     [Fact]
+    public void TheLinesBeforeAnAddressDeepInAFunctionAreDecodedFromItsStart()
+    {
+        var (machine, _) = TestMachines.Xen(GuestImages.ToyKernel, "pv=ops");
+        var symbols = ElfSymbolTable.FromFile(GuestImages.ToyKernel);
+        uint kmain = symbols.AddressOf("ops_kmain")!.Value;
+        var disassembler = new GuestDisassembler(machine.Cpu, symbols);
+        var fromStart = disassembler.Around(kmain, before: 0, after: 30);   // the function's first 30 instructions
+        uint at = fromStart[25].Address;
+        var around = disassembler.Around(at, before: 10, after: 1);
+        Assert.Equal(fromStart.Skip(15).Take(11).Select(l => l.Address), around.Select(l => l.Address));
+        Assert.True(around[10].IsCurrent);
+    }
+
+    [Fact]
     public void ACallNamesItsTarget()
     {
         var (machine, _) = TestMachines.Xen(GuestImages.ToyKernel, "pv=ops");

@@ -138,6 +138,16 @@ public sealed class WebDebuggerBrowserTests(ITestOutputHelper output)
             await page.ClickAsync("#disassembly tr.current td.addr");
             await page.WaitForSelectorAsync("#disassembly tr.current:not(.bp)", new PageWaitForSelectorOptions { Timeout = WaitMs });
             Assert.Single(await page.Locator("#breakpoints li").AllInnerTextsAsync());
+
+            // A physical write watch over the VGA text buffer, set and removed on the page.
+            await page.SelectOptionAsync("#bp-kind", "physical-watch");
+            await page.FillAsync("#bp-value", "0xb8000");
+            await page.FillAsync("#bp-extra", "4000");
+            await page.ClickAsync("#bp-add");
+            var watch = page.Locator("#breakpoints li", new PageLocatorOptions { HasText = "write physical 0x000b8000 (4000 bytes)" });
+            await watch.WaitForAsync();
+            await watch.Locator("button").ClickAsync();
+            await watch.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
         }
         finally
         {

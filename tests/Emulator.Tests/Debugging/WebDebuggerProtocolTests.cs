@@ -57,7 +57,8 @@ public sealed class WebDebuggerProtocolTests
                     length += r.Count;
                 }
                 while (!r.EndOfMessage);
-                Assert.NotEqual(WebSocketMessageType.Close, r.MessageType);
+                if (r.MessageType == WebSocketMessageType.Close)
+                    throw new WebSocketException($"the server closed the connection ({_socket.CloseStatus})");
                 var m = JsonNode.Parse(buffer.AsSpan(0, length))!.AsObject();
                 if (wanted(m)) return m;
             }
@@ -95,6 +96,7 @@ public sealed class WebDebuggerProtocolTests
         Assert.StartsWith("not JSON", ErrorOf(ErrorFor("this is not json")));
         Assert.Equal("a request is a JSON object with \"cmd\"", ErrorOf(ErrorFor("[1, 2, 3]")));
         Assert.Equal("a request needs \"cmd\" (a string)", ErrorOf(ErrorFor("{\"cmd\": 5}")));
+        Assert.StartsWith("not JSON", ErrorOf(ErrorFor(new string('[', 100) + new string(']', 100)))); // too deep
         Assert.Equal("unknown command 'frobnicate'", ErrorOf(page.Request("frobnicate")));
         Assert.Equal("\"address\": 'zz' is not a number (decimal, or hex with 0x)", ErrorOf(page.Request("memory", new() { ["address"] = "zz", ["length"] = 4 })));
         Assert.Equal("\"address\": -1 is not a whole number from 0 to 4294967295", ErrorOf(page.Request("walk", new() { ["address"] = -1 })));
@@ -180,15 +182,22 @@ public sealed class WebDebuggerProtocolTests
         page.Request("breakHypercall", new() { ["what"] = "1" });
         page.Request("breakPort", new() { ["port"] = "0x3f8" });
         page.Request("breakVector", new() { ["vector"] = 14 });
+        page.Request("break", new() { ["address"] = "0x200000", ["space"] = "physical" });
+        page.Request("watch", new() { ["address"] = "0xb8000", ["length"] = 4000, ["space"] = "physical" });
         var all = page.Request("watch", new() { ["address"] = $"0x{XenStart:x}", ["length"] = 4 });
-        Assert.Equal([$"exec 0x{XenStart:x8} if eax == 1", "port 0x03f8", "vector 14", $"write 0x{XenStart:x8} (4 bytes)", "hypercall mmu_update"], Listed(all));
+        Assert.Equal([$"exec 0x{XenStart:x8} if eax == 1", "exec physical 0x00200000", "port 0x03f8", "vector 14",
+            "write physical 0x000b8000 (4000 bytes)", $"write 0x{XenStart:x8} (4 bytes)", "hypercall mmu_update"], Listed(all));
         Assert.Equal(Listed(all), Listed(page.Request("breakpoints")));
 
         page.Request("unbreak", new() { ["address"] = XenStart });
         page.Request("unbreakHypercall", new() { ["what"] = "mmu_update" });
         page.Request("unbreakPort", new() { ["port"] = 1016 });
         page.Request("unbreakVector", new() { ["vector"] = "0xe" });
+        page.Request("unbreak", new() { ["address"] = 0x200000, ["space"] = "physical" });
+        page.Request("unwatch", new() { ["address"] = 0xb8000, ["length"] = 4000, ["space"] = "physical" });
         Assert.Empty(Listed(page.Request("unwatch", new() { ["address"] = $"0x{XenStart:x}", ["length"] = "4" })));
+        Assert.Equal("\"space\" must be virtual or physical", ErrorOf(page.Request("break", new() { ["address"] = 1, ["space"] = "io" })));
+        Assert.Equal("cannot watch that range: 1 to 1048576 bytes, not past 4 GiB", ErrorOf(page.Request("watch", new() { ["address"] = "0xffffff00", ["length"] = 4096, ["space"] = "physical" })));
         Assert.Equal("no breakpoint at that address", ErrorOf(page.Request("unbreak", new() { ["address"] = XenStart })));
         Assert.Equal("no hypercall breakpoint on mmu_update", ErrorOf(page.Request("unbreakHypercall", new() { ["what"] = "1" })));
 
@@ -199,6 +208,25 @@ public sealed class WebDebuggerProtocolTests
         Assert.StartsWith("console_io(cmd=write, count=", (string)stop["stop"]!["detail"]!);
         Assert.Equal(["hypercall console_io"], Listed(stop));
 
+        Assert.Equal("reply", (string?)page.Request("kill")["type"]);
+        Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public void ATextFrameThatIsNotUtf8EndsOnlyThatConnection()
+    {
+        var run = WebDebuggerRun.Start();
+        using (var broken = new Page(run))
+        {
+            broken.FirstStop();
+            broken.SendRaw([.. "{\"cmd\":\""u8, 0xFF, 0xFE, .. "\"}"u8]);
+            // RFC 6455 §8.1: a text message must be UTF-8, else the endpoint fails the connection.
+            Assert.ThrowsAny<WebSocketException>(() => broken.Next(_ => false));
+        }
+        using var page = new Page(run);
+        Assert.Equal("paused", (string?)page.FirstStop()["stop"]!["kind"]);
+        Assert.Equal("reply", (string?)page.Request("step")["type"]);
+        Assert.Equal("step", (string?)page.NextState(m => !(bool)m["running"]! && (string?)m["stop"]?["kind"] == "step")["stop"]!["kind"]);
         Assert.Equal("reply", (string?)page.Request("kill")["type"]);
         Assert.Equal(130, run.Join(TimeSpan.FromSeconds(30)));
     }

@@ -146,7 +146,7 @@ function toggleBreakpoint(address) {
 }
 
 function showBreakpoints(list) {
-  execBreakpoints = new Set((list || []).filter((b) => b.what.startsWith('exec ')).map((b) => b.what.split(' ')[1]));
+  execBreakpoints = new Set((list || []).filter((b) => b.what.startsWith('exec 0x')).map((b) => b.what.split(' ')[1]));
   markBreakpoints();
   const ul = $('breakpoints');
   ul.textContent = '';
@@ -162,16 +162,20 @@ function showBreakpoints(list) {
   }
 }
 
-// The engine lists breakpoints as "exec 0x... [if ...]", "port 0x...", "vector N", "write 0x... (N bytes)", "hypercall NAME".
+// The engine lists breakpoints as "exec [physical] 0x... [if ...]", "port 0x...", "vector N",
+// "write [physical] 0x... (N bytes)"; this page adds "hypercall NAME".
 function removeBreakpoint(what) {
   const words = what.split(' ');
+  const physical = words[1] === 'physical';
+  const at = physical ? 2 : 1;
+  const space = physical ? 'physical' : 'virtual';
   const after = (m) => m && m.breakpoints && showBreakpoints(m.breakpoints);
   let p;
   switch (words[0]) {
-    case 'exec': p = request('unbreak', { address: words[1] }); break;
+    case 'exec': p = request('unbreak', { address: words[at], space }); break;
     case 'port': p = request('unbreakPort', { port: words[1] }); break;
     case 'vector': p = request('unbreakVector', { vector: words[1] }); break;
-    case 'write': p = request('unwatch', { address: words[1], length: words[2].slice(1) }); break;
+    case 'write': p = request('unwatch', { address: words[at], length: words[at + 1].slice(1), space }); break;
     case 'hypercall': p = request('unbreakHypercall', { what: words[1] }); break;
     default: return;
   }
@@ -187,10 +191,12 @@ function addBreakpoint(event) {
   let p;
   switch (kind) {
     case 'address': p = request('break', { address: value, condition: extra }); break;
+    case 'physical': p = request('break', { address: value, condition: extra, space: 'physical' }); break;
     case 'hypercall': p = request('breakHypercall', { what: value }); break;
     case 'port': p = request('breakPort', { port: value }); break;
     case 'vector': p = request('breakVector', { vector: value }); break;
     case 'watch': p = request('watch', { address: value, length: extra || '4' }); break;
+    case 'physical-watch': p = request('watch', { address: value, length: extra || '4', space: 'physical' }); break;
   }
   p.then((m) => showBreakpoints(m.breakpoints)).catch(() => {});
 }
