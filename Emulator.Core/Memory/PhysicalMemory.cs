@@ -220,8 +220,13 @@ public sealed class PhysicalMemory : Snapshots.ISnapshotState
     private void MarkDirty(uint pfn)
     {
         _watch[pfn] &= unchecked((byte)~DirtyTrack);
-        _dirtyPages.Add((pfn, _ram.AsSpan((int)(pfn << PageShift), (int)PageSize).ToArray()));
+        var page = _ram.AsSpan((int)(pfn << PageShift), (int)PageSize);
+        // Most pages a run writes for the first time were all zero (BSS, new page tables, heap): they share one pre-image.
+        _dirtyPages.Add((pfn, page.ContainsAnyExcept((byte)0) ? page.ToArray() : ZeroPage));
     }
+
+    /// <summary>The pre-image of every page that was all zero (shared; never written).</summary>
+    private static readonly byte[] ZeroPage = new byte[PageSize];
 
     // ---- Debugger watchpoints ------------------------------------------------------------------
 
