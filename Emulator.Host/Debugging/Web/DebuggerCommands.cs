@@ -84,15 +84,23 @@ public sealed class DebuggerCommands
                     bool physical = DebuggerProtocol.Physical(request);
                     uint address = DebuggerProtocol.Number(request, "address");
                     uint length = DebuggerProtocol.Number(request, "length", DebugEngine.MaxWatchLength);
-                    return Done(physical ? Engine.AddPhysicalWriteWatch(address, length) : Engine.AddWriteWatch(address, length),
-                        $"cannot watch that range: 1 to {DebugEngine.MaxWatchLength} bytes, not past 4 GiB{(physical ? "" : ", every page of it mapped")}");
+                    var kind = WatchKindOf(request);
+                    bool added = kind == WatchKind.Write
+                        ? physical ? Engine.AddPhysicalWriteWatch(address, length) : Engine.AddWriteWatch(address, length)
+                        : Engine.AddReadWatch(address, length, kind, physical);
+                    return Done(added, $"cannot watch that range: 1 to {DebugEngine.MaxWatchLength} bytes, not past 4 GiB" +
+                        $"{(physical ? "" : ", every page of it mapped")}{(kind == WatchKind.Write ? "" : ", RAM only")}");
                 }
             case "unwatch":
                 {
                     bool physical = DebuggerProtocol.Physical(request);
                     uint address = DebuggerProtocol.Number(request, "address");
                     uint length = DebuggerProtocol.Number(request, "length", DebugEngine.MaxWatchLength);
-                    return Done(physical ? Engine.RemovePhysicalWriteWatch(address, length) : Engine.RemoveWriteWatch(address, length), "no such watch");
+                    var kind = WatchKindOf(request);
+                    bool removed = kind == WatchKind.Write
+                        ? physical ? Engine.RemovePhysicalWriteWatch(address, length) : Engine.RemoveWriteWatch(address, length)
+                        : Engine.RemoveReadWatch(address, length, kind, physical);
+                    return Done(removed, "no such watch");
                 }
             case "breakpoints": return Listed();
             default: throw new DebuggerRequestException($"unknown command '{(cmd.Length > 40 ? cmd[..40] + "..." : cmd)}'");
@@ -150,6 +158,21 @@ public sealed class DebuggerCommands
             Engine.HypercallBreak = names.Count == 0 ? null : names.Contains("any") ? _ => true : e => names.Contains(e.Name);
         }
         return Listed();
+    }
+
+    /// <summary>"kind": "write" (the default), "read" or "access".</summary>
+    private static WatchKind WatchKindOf(JsonObject request)
+    {
+        var node = request["kind"];
+        if (node == null) return WatchKind.Write;
+        string? kind = node.GetValueKind() == System.Text.Json.JsonValueKind.String ? (string?)node : null;
+        return kind switch
+        {
+            "write" => WatchKind.Write,
+            "read" => WatchKind.Read,
+            "access" => WatchKind.Access,
+            _ => throw new DebuggerRequestException("\"kind\" must be write, read or access"),
+        };
     }
 
     private static string HypercallName(string what)

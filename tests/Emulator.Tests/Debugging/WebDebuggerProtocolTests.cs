@@ -199,6 +199,15 @@ public sealed class WebDebuggerProtocolTests
         Assert.Equal("\"space\" must be virtual or physical", ErrorOf(page.Request("break", new() { ["address"] = 1, ["space"] = "io" })));
         Assert.Equal("cannot watch that range: 1 to 1048576 bytes, not past 4 GiB", ErrorOf(page.Request("watch", new() { ["address"] = "0xffffff00", ["length"] = 4096, ["space"] = "physical" })));
         Assert.Equal("no breakpoint at that address", ErrorOf(page.Request("unbreak", new() { ["address"] = XenStart })));
+
+        // Read and access watches (gdb's rwatch/awatch): on RAM only.
+        page.Request("watch", new() { ["address"] = $"0x{XenStart:x}", ["length"] = 4, ["kind"] = "read" });
+        var watches = page.Request("watch", new() { ["address"] = "0x100000", ["length"] = 16, ["space"] = "physical", ["kind"] = "access" });
+        Assert.Equal([$"read 0x{XenStart:x8} (4 bytes)", "access physical 0x00100000 (16 bytes)"], Listed(watches));
+        Assert.Equal("\"kind\" must be write, read or access", ErrorOf(page.Request("watch", new() { ["address"] = 0x100000, ["length"] = 4, ["kind"] = "execute" })));
+        page.Request("unwatch", new() { ["address"] = XenStart, ["length"] = 4, ["kind"] = "read" });
+        Assert.Empty(Listed(page.Request("unwatch", new() { ["address"] = 0x100000, ["length"] = 16, ["space"] = "physical", ["kind"] = "access" })));
+        Assert.Equal("no such watch", ErrorOf(page.Request("unwatch", new() { ["address"] = 0x100000, ["length"] = 16, ["kind"] = "read" })));
         Assert.Equal("no hypercall breakpoint on mmu_update", ErrorOf(page.Request("unbreakHypercall", new() { ["what"] = "1" })));
 
         // A hypercall breakpoint by number stops after that call.

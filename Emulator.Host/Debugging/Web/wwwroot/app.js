@@ -163,7 +163,7 @@ function showBreakpoints(list) {
 }
 
 // The engine lists breakpoints as "exec [physical] 0x... [if ...]", "port 0x...", "vector N",
-// "write [physical] 0x... (N bytes)"; this page adds "hypercall NAME".
+// "write|read|access [physical] 0x... (N bytes)"; this page adds "hypercall NAME".
 function removeBreakpoint(what) {
   const words = what.split(' ');
   const physical = words[1] === 'physical';
@@ -175,7 +175,8 @@ function removeBreakpoint(what) {
     case 'exec': p = request('unbreak', { address: words[at], space }); break;
     case 'port': p = request('unbreakPort', { port: words[1] }); break;
     case 'vector': p = request('unbreakVector', { vector: words[1] }); break;
-    case 'write': p = request('unwatch', { address: words[at], length: words[at + 1].slice(1), space }); break;
+    case 'write': case 'read': case 'access':
+      p = request('unwatch', { address: words[at], length: words[at + 1].slice(1), space, kind: words[0] }); break;
     case 'hypercall': p = request('unbreakHypercall', { what: words[1] }); break;
     default: return;
   }
@@ -197,6 +198,8 @@ function addBreakpoint(event) {
     case 'vector': p = request('breakVector', { vector: value }); break;
     case 'watch': p = request('watch', { address: value, length: extra || '4' }); break;
     case 'physical-watch': p = request('watch', { address: value, length: extra || '4', space: 'physical' }); break;
+    case 'read-watch': p = request('watch', { address: value, length: extra || '4', kind: 'read' }); break;
+    case 'access-watch': p = request('watch', { address: value, length: extra || '4', kind: 'access' }); break;
   }
   p.then((m) => showBreakpoints(m.breakpoints)).catch(() => {});
 }
