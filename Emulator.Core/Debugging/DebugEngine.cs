@@ -301,6 +301,11 @@ public sealed partial class DebugEngine
     public bool RemoveReadWatch(uint address, uint length, WatchKind kind = WatchKind.Read, bool physical = false) =>
         kind != WatchKind.Write && RemoveWatch(address, length, physical, kind);
 
+    /// <summary>Any watch: writes, reads or both, of a linear or physical range (what the methods above each do).</summary>
+    public bool AddMemoryWatch(uint address, uint length, WatchKind kind, bool physical) => AddWatch(address, length, physical, kind);
+
+    public bool RemoveMemoryWatch(uint address, uint length, WatchKind kind, bool physical) => RemoveWatch(address, length, physical, kind);
+
     private static string WatchWord(WatchKind kind) => kind switch { WatchKind.Write => "write", WatchKind.Read => "read", _ => "access" };
 
     private bool AddWatch(uint address, uint length, bool physical, WatchKind kind)

@@ -81,26 +81,15 @@ public sealed class DebuggerCommands
             case "watch":
                 {
                     Stopped();
-                    bool physical = DebuggerProtocol.Physical(request);
-                    uint address = DebuggerProtocol.Number(request, "address");
-                    uint length = DebuggerProtocol.Number(request, "length", DebugEngine.MaxWatchLength);
-                    var kind = WatchKindOf(request);
-                    bool added = kind == WatchKind.Write
-                        ? physical ? Engine.AddPhysicalWriteWatch(address, length) : Engine.AddWriteWatch(address, length)
-                        : Engine.AddReadWatch(address, length, kind, physical);
-                    return Done(added, $"cannot watch that range: 1 to {DebugEngine.MaxWatchLength} bytes, not past 4 GiB" +
+                    var (address, length, kind, physical) = WatchOf(request);
+                    return Done(Engine.AddMemoryWatch(address, length, kind, physical),
+                        $"cannot watch that range: 1 to {DebugEngine.MaxWatchLength} bytes, not past 4 GiB" +
                         $"{(physical ? "" : ", every page of it mapped")}{(kind == WatchKind.Write ? "" : ", RAM only")}");
                 }
             case "unwatch":
                 {
-                    bool physical = DebuggerProtocol.Physical(request);
-                    uint address = DebuggerProtocol.Number(request, "address");
-                    uint length = DebuggerProtocol.Number(request, "length", DebugEngine.MaxWatchLength);
-                    var kind = WatchKindOf(request);
-                    bool removed = kind == WatchKind.Write
-                        ? physical ? Engine.RemovePhysicalWriteWatch(address, length) : Engine.RemoveWriteWatch(address, length)
-                        : Engine.RemoveReadWatch(address, length, kind, physical);
-                    return Done(removed, "no such watch");
+                    var (address, length, kind, physical) = WatchOf(request);
+                    return Done(Engine.RemoveMemoryWatch(address, length, kind, physical), "no such watch");
                 }
             case "breakpoints": return Listed();
             default: throw new DebuggerRequestException($"unknown command '{(cmd.Length > 40 ? cmd[..40] + "..." : cmd)}'");
@@ -159,6 +148,11 @@ public sealed class DebuggerCommands
         }
         return Listed();
     }
+
+    /// <summary>A watch request's range, kind and address space.</summary>
+    private static (uint Address, uint Length, WatchKind Kind, bool Physical) WatchOf(JsonObject request) =>
+        (DebuggerProtocol.Number(request, "address"), DebuggerProtocol.Number(request, "length", DebugEngine.MaxWatchLength),
+         WatchKindOf(request), DebuggerProtocol.Physical(request));
 
     /// <summary>"kind": "write" (the default), "read" or "access".</summary>
     private static WatchKind WatchKindOf(JsonObject request)
