@@ -197,6 +197,14 @@ public sealed partial class DebugEngine
         return true;
     }
 
+    /// <summary>Drops a reverse request or re-execution under way: the machine runs on from where it is (re-executed history stays quiet).</summary>
+    private void CancelReverse()
+    {
+        _reverseRequest = null;
+        _replay = ReplayMode.None;
+        _replayArmed = false;
+    }
+
     /// <summary>Re-execution checks boundaries from <paramref name="tick"/> on; before it, the machine runs at full speed.</summary>
     private void ArmReplayAt(ulong tick)
     {

@@ -102,6 +102,7 @@ public sealed partial class DebugEngine
             _ports.Clear();
             _vectors.Clear();
             _stepOverReturn = null;
+            CancelReverse(); // a reverse execution under way would end in a stop nobody resumes
             _runUntil = null;
             UpdateHooks();
             foreach (var w in _watches) Unwatch(w);
