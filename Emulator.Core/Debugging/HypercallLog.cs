@@ -77,6 +77,25 @@ public sealed class HypercallLog
         }
     }
 
+    /// <summary>
+    /// The last <paramref name="n"/> entries made at or before <paramref name="tick"/>, oldest first,
+    /// and how many held entries are later: after reverse execution the log still holds the calls of
+    /// the history ahead of the machine.
+    /// </summary>
+    public (IReadOnlyList<HypercallLogEntry> Entries, int Later) RecentUpTo(int n, ulong tick)
+    {
+        lock (_gate)
+        {
+            var held = Range(Math.Max(0, _count - _ring.Length));
+            int later = 0;
+            var before = new List<HypercallLogEntry>();
+            foreach (var e in held)
+                if (e.Call.Tick <= tick) before.Add(e); else later++;
+            if (before.Count > n) before.RemoveRange(0, before.Count - n);
+            return (before, later);
+        }
+    }
+
     /// <summary>The entries held with a sequence number of at least <paramref name="sequence"/>, oldest first.</summary>
     public IReadOnlyList<HypercallLogEntry> Since(long sequence)
     {

@@ -232,11 +232,7 @@ public sealed class GdbSession
     {
         end = false;
         if (addressText.Length > 0) { _engine.NoteStateEdited(); _engine.Cpu.Eip = ParseHexU(addressText); }
-        long before = _engine.StopCount;
-        if (step) _engine.Step(); else _engine.Continue();
-        DebugStop? stop;
-        do stop = _engine.WaitForStopAfter(before, TimeSpan.FromSeconds(1));
-        while (stop == null);
+        var stop = ResumeAndWait(step ? _engine.Step : _engine.Continue);
         if (stop.Kind == StopKind.Exited) end = true;
         return StopReply(stop);
     }
@@ -256,10 +252,13 @@ public sealed class GdbSession
     /// <summary>bs / bc: reverse step and reverse continue (gdb's reverse-stepi, reverse-continue).</summary>
     private string Reverse(bool step) => _engine.CanReverse ? StopReply(GoBack(step)) : "E01";
 
-    private DebugStop GoBack(bool step)
+    private DebugStop GoBack(bool step) => ResumeAndWait(step ? _engine.ReverseStep : _engine.ReverseContinue);
+
+    /// <summary>Resumes the machine one way or another and waits for the stop that follows.</summary>
+    private DebugStop ResumeAndWait(Action resume)
     {
         long before = _engine.StopCount;
-        if (step) _engine.ReverseStep(); else _engine.ReverseContinue();
+        resume();
         DebugStop? stop;
         do stop = _engine.WaitForStopAfter(before, TimeSpan.FromSeconds(1));
         while (stop == null);
@@ -395,9 +394,7 @@ public sealed class GdbSession
         if (n < 1) return "usage: hypercalls [N] with N at least 1\n";
         // After going back in time the log still holds the calls of the history ahead: list those before now.
         ulong now = _engine.Cpu.Clock.Now;
-        var held = _hypercalls.Recent(_hypercalls.Capacity);
-        var entries = held.Where(e => e.Call.Tick <= now).TakeLast(n).ToList();
-        int ahead = held.Count(e => e.Call.Tick > now);
+        var (entries, ahead) = _hypercalls.RecentUpTo(n, now);
         if (entries.Count == 0) return ahead > 0 ? $"no hypercalls before virtual time {now} ({ahead} later in the recorded history)\n" : "no hypercalls yet\n";
         return string.Concat(entries.Select(e => $"#{e.Sequence} tick {e.Call.Tick}: {e.Summary()}\n")) +
                (ahead > 0 ? $"({ahead} later calls in the recorded history, after virtual time {now})\n" : "");

@@ -43,12 +43,6 @@ public sealed partial class Mmu
     // #PF error code bits (SDM Vol. 3 §4.7).
     public const uint PfPresent = 1, PfWrite = 2, PfUser = 4, PfReserved = 8, PfFetch = 16;
 
-    /// <summary>
-    /// Walks the paging structures for <paramref name="linear"/>. With <paramref name="commit"/> the
-    /// Accessed flags of every entry used and, for a write, the Dirty flag of the final entry are
-    /// set in memory — only when the access is allowed (a faulting walk writes nothing). Without it
-    /// the walk has no side effects (Probe).
-    /// </summary>
     /// <summary>The walk, its table reads kept out of the debugger's read watches (x86 data breakpoints never see page walks).</summary>
     private bool Walk(uint linear, AccessKind kind, bool user, bool commit, out WalkResult r)
     {
@@ -60,6 +54,12 @@ public sealed partial class Mmu
         return ok;
     }
 
+    /// <summary>
+    /// Walks the paging structures for <paramref name="linear"/>. With <paramref name="commit"/> the
+    /// Accessed flags of every entry used and, for a write, the Dirty flag of the final entry are
+    /// set in memory — only when the access is allowed (a faulting walk writes nothing). Without it
+    /// the walk has no side effects (Probe).
+    /// </summary>
     private bool WalkTables(uint linear, AccessKind kind, bool user, bool commit, out WalkResult r)
     {
         r = default;
